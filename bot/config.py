@@ -1,0 +1,85 @@
+"""Settings: the only module that reads the environment (and ``.env``)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SQLITE_URL = "sqlite:///data/clotcare.sqlite3"
+# Telegram's rule for setWebhook's secret_token (sent back in X-Telegram-Bot-Api-Secret-Token).
+WEBHOOK_SECRET_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,256}")
+
+
+def to_async_url(url: str) -> str:
+    """Return ``url`` with the async driver SQLAlchemy needs (aiosqlite / asyncpg)."""
+    for plain, driver in (
+        ("sqlite://", "sqlite+aiosqlite://"),
+        ("postgresql://", "postgresql+asyncpg://"),
+        ("postgres://", "postgresql+asyncpg://"),
+        ("postgresql+psycopg2://", "postgresql+asyncpg://"),
+        ("postgresql+psycopg://", "postgresql+asyncpg://"),
+    ):
+        if url.startswith(plain):
+            return driver + url[len(plain) :]
+    return url
+
+
+class Settings(BaseSettings):
+    """ClotCare configuration, from environment variables or a ``.env`` file."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    telegram_bot_token: SecretStr | None = None
+    telegram_api_base_url: str = "https://api.telegram.org/bot"
+    telegram_file_base_url: str = "https://api.telegram.org/file/bot"
+    database_url: str = DEFAULT_SQLITE_URL
+    auto_migrate: bool = True
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    content_dir: Path | None = None
+    emergency_numbers_file: Path | None = None
+    reminder_follow_up_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    reminder_missed_after_minutes: int = Field(default=240, ge=1, le=24 * 60)
+    reminder_tick_seconds: float = Field(default=20.0, gt=0, le=300)
+    polling_timeout_seconds: int = Field(default=10, ge=0, le=50)
+    database_pool_size: int = Field(default=5, ge=1, le=200)
+    database_max_overflow: int = Field(default=10, ge=0, le=200)
+    webhook_url: str | None = None
+    # Binding every interface is the point in a container; a reverse proxy or firewall fronts it.
+    webhook_listen: str = "0.0.0.0"  # noqa: S104
+    webhook_port: int = Field(default=8443, ge=1, le=65535)
+    webhook_secret_token: SecretStr | None = None
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    telegram_allow_paid_broadcast: bool = False
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_log_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("webhook_url", "webhook_secret_token", "metrics_port", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        # compose files and EnvironmentFiles often carry `NAME=` for "not set".
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("webhook_secret_token")
+    @classmethod
+    def _telegram_secret_rule(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not WEBHOOK_SECRET_PATTERN.fullmatch(value.get_secret_value()):
+            # The message must not echo the value: it is a secret.
+            raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
+
+    @property
+    def async_database_url(self) -> str:
+        """Return the database URL with the async driver filled in."""
+        return to_async_url(self.database_url)
+
+    @property
+    def is_sqlite(self) -> bool:
+        """Tell whether the database is SQLite (embedded, one process)."""
+        return self.async_database_url.startswith("sqlite")

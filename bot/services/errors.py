@@ -1,0 +1,5 @@
+"""Errors services raise for the handlers to turn into polite replies."""
+
+
+class StorageUnavailable(RuntimeError):
+    """The database could not be reached or refused the write (down, disk full, read-only)."""
