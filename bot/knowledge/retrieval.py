@@ -1,0 +1,446 @@
+"""Offline question answering over the content base: BM25 with stemming, lay terms and typo repair.
+
+The pipeline for a question: normalise -> split into words -> repair typos against the content's own
+words -> safety overrides (massage, doses) -> map lay terms and brand names to one canonical term
+(the same mapping is applied to the content when indexing) -> drop stop words -> stem -> BM25 ->
+accept the best topic only when it explains enough of the question and the question is about clots
+or their medicines at all. Everything is built once in ``Retriever.__init__``; ``answer`` does a few
+dictionary look-ups, regular expressions and one sparse BM25 pass (well under a millisecond).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Final, Literal
+
+import bm25s
+import numpy as np
+import Stemmer
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from bot.domain.content import ContentBase, Topic
+
+
+def _word_set(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+Reason = Literal["match", "massage_override", "dose_override", "no_match", "empty"]
+Granularity = Literal["topic", "question", "hybrid"]
+
+MASSAGE_TOPIC: Final = "massage_clot"
+DOSE_TOPIC: Final = "dose_questions"
+MISSED_DOSE_TOPIC: Final = "missed_dose"
+
+# Calibrated with bench/qa.py on tests/eval/qa_cases.yaml: the chosen topic must explain at least
+# this share of the question's informative (IDF-weighted) words.
+DEFAULT_THRESHOLD: Final = 0.45
+MAX_ALTERNATIVES: Final = 3
+_MAX_QUESTION_CHARS: Final = 1000
+_MAX_CACHED_REPAIRS: Final = 50_000
+
+# Words that carry no meaning for finding a topic. Question words that change the meaning
+# ("why", "who", "when", "long") and negations ("cant") deliberately stay in.
+STOP_WORDS: Final = _word_set(
+    """
+    a about above again all also am an and any are as at be been being but by could did do does
+    doing down during each for from further had has have having he her here hers him his i id if ill
+    im in into is it its itself ive just let lets me mine my myself now of off on once only or other
+    our ours out over own please really same she should so some such than that thats the their
+    theirs them themselves then there these they this those through to too under until up us very
+    was we were what whats which while whom whose with would you youd youll your yours yourself hi
+    hello hey thanks thank ok okay yes yeah anyone more less most exactly actually basically
+    probably maybe quite tips advice look looks looking seems dont doesnt didnt isnt arent wasnt
+    wont shouldnt wouldnt couldnt someone something thing things bit lot lots get got go going gonna
+    wanna want wants wondering wonder question ask asking mean means like can will how shall may
+    might must much many wat wot u ur pls plz
+    """
+)
+
+# Lay terms, spellings and brand names -> the one canonical term both the index and questions use.
+# Variants are regular-expression fragments matched on whole words; longer phrases come first.
+# fmt: off
+LAY_TERMS: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
+    ("painkiller", ("pain ?killers?", "pain relief", "pain meds?", "pain medicines?", "pain tablets?")),
+    ("pe", ("pulmonary embolism", "pulmonary emboli", "pulmonary embolus", "pulmonary embolisms",
+            r"clots? (?:\w+ ){0,6}?(?:in|on|to|into|reach\w*) (?:my |the |your |a |his |her |both )?lungs?",
+            "lung clots?", "pes", "embolism", "embolisms")),
+    ("dvt", ("deep vein thrombosis", "deep venous thrombosis", "deep vein thromboses", "deep vein clots?",
+             "dvts")),
+    ("vte", ("venous thromboembolism", "venous thrombo embolism")),
+    ("anticoagulant", ("blood thin+ers?", "blood thin+ing (?:medicines?|medication|tablets?|pills?|drugs?)",
+                       "thin+ers?", "anti ?coagulants?", "anticoagulation", "anticoags?", "anticoagulent")),
+    ("rivaroxaban", ("xarelto",)),
+    ("apixaban", ("eliquis",)),
+    ("warfarin", ("coumadin", "jantoven", "marevan")),
+    ("dabigatran", ("pradaxa",)),
+    ("edoxaban", ("lixiana", "savaysa")),
+    ("enoxaparin", ("clexane", "lovenox", "inhixa")),
+    ("dalteparin", ("fragmin",)),
+    ("tinzaparin", ("innohep",)),
+    ("heparin", ("low molecular weight heparins?", "lmwh", "heparins")),
+    ("injection", (r"giv\w* (?:myself|yourself|herself|himself|me) (?:an |a |the |my )?"
+                   r"(?:injections?|jabs?|shots?)", r"self ?inject\w*", "jabs?", "shots?", "injections",
+                   "injecting", "inject", "injected")),
+    ("ibuprofen", ("advil", "nurofen", "motrin", "brufen")),
+    ("naproxen", ("aleve", "naprosyn")),
+    ("paracetamol", ("tylenol", "panadol", "acetaminophen", "calpol")),
+    ("nsaid", ("nsaids", "anti ?inflammator(?:y|ies)")),
+    ("stockings", ("compression socks?", "compression stockings?", "flight socks?", "support socks?",
+                   "support tights", "socks?", "tights", "teds", "hosiery", "stocking")),
+    ("ivc", ("inferior vena cava", "vena cava")),
+    ("ddimer", ("d dimer", "d dimers", "ddimers")),
+    ("emergency", ("a and e", "accident and emergency", "emergency room", "er", "casualty", "ambulance")),
+    ("poo", ("poop", "stools?", "bowel movements?", "faeces", "feces")),
+    ("pee", ("wee", "urine", "peeing", "urinating")),
+    ("alcohol", ("wine", "beer", "booze", "pints?", "lager", "spirits", "vodka", "whisky", "whiskey", "gin",
+                 "cocktails?", "drunk", "pub", "alcoholic")),
+    ("flight", ("planes?", "flights", "flying", "fly", "airplanes?", "aeroplanes?", "long haul")),
+    ("pregnant", ("pregnancy", "expecting a baby", "expecting")),
+    ("caesarean", ("c ?sections?", "cesarean", "caesarian")),
+    ("contraception", ("birth control", "contraceptives?", "the pill", "combined pill", "mini pill")),
+    ("doctor", ("gp", "physician", "doc")),
+    ("physio", ("physiotherapist", "physiotherapy", "physical therapist", "physical therapy")),
+    ("calf", ("calves",)),
+    ("pain", ("sore", "hurts?", "hurting", "aching", "aches?", "painful", "pains", "tender")),
+    ("swelling", ("puffy", "swollen", "swell", "swells", "swelled")),
+    ("breathless", ("short of breath", "shortness of breath", "out of breath", "breathlessness",
+                    "cant breathe", "catch my breath", "struggling to breathe")),
+    ("vegetables", ("veg", "veggies", "greens", "vegetable")),
+    ("dissolve", ("dissolves", "dissolving", "dissolved", "break (?:it |the clot |my clot )?up",
+                  "breaks? down", "breaking up", "melt")),
+    ("recurrence", ("comes? back", "coming back", "happen again", "happens again", "recur", "recurrent",
+                    "(?:another|second|third|repeat) (?:blood clot|clot|dvt|pe)s?")),
+    ("cause", ("causes", "caused", "causing", "happen", "happens", "form", "forms", "formed", "develop",
+               "develops", "reason for")),
+    ("nosebleed", ("nose ?bleeds?", r"nose (?:\w+ ){0,3}?bleeding", "bleeding nose", "bloody nose",
+                   "nosebleeds")),
+    ("phlebitis", ("thrombophlebitis", "superficial thrombophlebitis", "superficial vein thrombosis")),
+    ("symptoms", ("signs?", "symptom", "warning signs?",
+                  "how (?:can|do|would|will|could) (?:i|you|we) (?:tell|know)(?: if| whether)?")),
+    # "What does warfarin do?" asks how it works; \1 keeps the medicine's name.
+    (r"how does \1work", (r"what (?:does|do) (?!i |you |we |they )((?:\w+ ){1,3})do",)),
+    ("journey", ("drive", "driving", "road trip", "car journey", "car ride", "long journey", "long trip",
+                 "trip")),
+    ("cant", ("cannot", "unable to", "not allowed to", "can not")),
+    # \1 keeps the term being asked about ("what does VTE stand for" -> "definition vte").
+    (r"definition \1", ("what is", "whats", "what are", "wat is", "wot is", "define", "definition of",
+                        "meaning of", r"what (?:does|do) ((?:\w+ ){1,3})(?:mean|stand for)", "stands? for")),
+    ("prevent", ("avoid", "avoiding", "prevention", "preventing", "stop getting", "lower the chance of",
+                 "(?:lower|lowers|lowering|reduce|reduces|reducing|cut|cuts) "
+                 "(?:the |my |your )?(?:risk|chance)s?")),
+    ("risk", ("who gets", "who is likely", "who is at risk", "more likely", "likely to get",
+              "chances? of (?:getting|having)", "at risk", "risks", "risky")),
+    ("test", ("check for", "checked for", "checking for", "tested for", "test for", "tests for",
+              "find out if i have", "scan for")),
+)
+# fmt: on
+
+# A question must touch the clot world before any topic may answer it. Words specific to clots and
+# their medicines anchor it firmly; everyday health words ("leg", "test", "tooth") only weakly, so a
+# question anchored by them alone must be explained almost entirely by the topic ("symptoms of flu",
+# "my tooth hurts" are not ours). Other words ("football", "car") only help to rank.
+CLOT_WORDS: Final = _word_set(
+    """
+    clot clots clotting thrombus thrombosis thrombolysis thrombolytic thrombectomy phlebitis embolus
+    pe dvt vte anticoagulant apixaban rivaroxaban edoxaban dabigatran warfarin heparin enoxaparin
+    dalteparin tinzaparin doac inr ivc stockings ddimer ctpa thrombotic pts clotcare buster busting
+    """
+)
+# Everyday-life words (alcohol, flights, painkillers, the dentist) are not anchors at all: they are
+# ours only next to a clot word or a blood thinner ("ibuprofen for a hangover" is not).
+HEALTH_WORDS: Final = _word_set(
+    """
+    blood vein veins venous varicose pulmonary lung lungs filter compression ultrasound doppler scan
+    bleeding bleed bleeds bruise bruising bruises nosebleed calf leg legs thigh arm swelling
+    breathless chest cough coughing faint injection needle needles sharps tablet tablets pill pills
+    dose doses dosage medicine medication meds contraception hrt oestrogen estrogen pregnant
+    postpartum caesarean breastfeeding breastfeed massage ulcer catheter emergency treatment
+    treatments treat treated therapy recovery recover recurrence diagnosis diagnose diagnosed test
+    tests symptoms risk
+    """
+)
+# How much a question anchored only by everyday health words is trusted, relative to a clot question.
+WEAK_ANCHOR_FACTOR: Final = 0.6
+
+# Safety overrides (SAFETY rules 4 and 5) look at stems, after typo repair and canonical terms.
+_MASSAGE_STRONG: Final = frozenset({"massag", "masseus", "rub", "knead", "theragun", "percuss"})
+_MASSAGE_WEAK: Final = frozenset({"stretch", "press", "squeez", "roll", "roller", "foam"})
+_CLOT_STEMS: Final = frozenset({"clot", "dvt", "thrombosi", "thrombus", "embolus", "pe", "phlebiti", "vte"})
+_LIMB_STEMS: Final = frozenset({"leg", "calf", "thigh", "knee", "arm", "vein", "limb", "lump", "ankl"})
+# A limb word alone is not enough when the question is plainly about stockings or an injection site.
+_NOT_MASSAGE_STEMS: Final = frozenset({"stock", "inject", "needl", "cream", "gel"})
+_MEDICINE_STEMS: Final = frozenset(
+    {
+        "anticoagul", "apixaban", "rivaroxaban", "edoxaban", "dabigatran", "warfarin", "enoxaparin",
+        "dalteparin", "tinzaparin", "heparin", "medicin", "medic", "med", "tablet", "pill", "dose", "dosag",
+        "inject", "doac",
+    }
+)  # fmt: skip
+_MISSED_STEMS: Final = frozenset({"miss", "forgot", "forget", "forgotten", "skip"})
+_MEDICINE_NAMES: Final = (
+    r"(?:blood thinn?ers?|anticoag\w*|apixaban|rivaroxaban|edoxaban|dabigatran|warfarin|enoxaparin|"
+    r"dalteparin|tinzaparin|heparin|xarelto|eliquis|coumadin|pradaxa|lixiana|savaysa|clexane|lovenox|"
+    r"fragmin|innohep|medicines?|medications?|meds|tablets?|pills?|injections?)"
+)
+_DOSE_PATTERNS: Final = tuple(
+    re.compile(p.replace("{MED}", _MEDICINE_NAMES))
+    for p in (
+        r"\bhow (?:much|many)\b(?: \w+){0,3}? (?:mgs?|milligrams?|mcg|units?|tablets?|pills?|doses?)\b",
+        r"\bhow (?:much|many)\b(?: \w+){0,3}? (?:should|do|can|must|to|shall) (?:i )?(?:take|inject|have)\b",
+        r"\bhow much (?:of )?(?:my |the |this |your )?(?:\w+ )?{MED}\b",
+        r"\b(?:mgs?|milligrams?|mcg)\b|\d ?mg\b",
+        r"\b(?:dosage|dosages|dosing)\b",
+        r"\b(?:what|which|right|correct|normal|usual|max\w*|min\w*|my|the|a|double|extra|higher|lower|bigger|"
+        r"smaller|starting|proper|safe|same) doses?\b",
+        r"\b(?:increase|decrease|lower|raise|reduce|change|adjust|double|halve|cut|split|up) (?:my |the )?"
+        r"(?:doses?|{MED})\b",
+        r"\bdouble (?:up|dose)\b",
+        r"\btake (?:two|2|extra|more|another|double|half|a bigger|a smaller)\b",
+        r"\bhow often (?:should|do|can|must) i (?:take|inject|have)\b",
+        r"\b(?:took|taken|take|had|injected) (?:\w+ ){0,3}?"
+        r"(?:twice|too much|too many|an extra|two doses|double)\b",
+        r"\boverdos\w*",
+    )
+)
+# "How much alcohol can I have on warfarin?" is about alcohol, not about a medicine's dose.
+_NOT_A_DOSE: Final = re.compile(
+    r"\b(?:alcohol|wine|beer|drinks?|water|food|vitamin|exercise|walk\w*|sleep|time|months?|weeks?|years?|"
+    r"days?|long|weight)\b"
+)
+_DOSE_WORD: Final = re.compile(r"\bdos|\bmgs?\b|milligram")
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """The retriever's decision for one question."""
+
+    topic_id: str | None
+    score: float
+    reason: Reason
+    alternatives: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class _Query:
+    text: str  # normalised and typo-repaired words, space-joined (before canonical terms)
+    stems: tuple[str, ...]  # canonical content stems, in order, deduplicated
+
+
+class Retriever:
+    """Answer a question with the best-matching topic id, or refuse when nothing fits well enough."""
+
+    def __init__(
+        self,
+        content: ContentBase,
+        *,
+        threshold: float | None = None,
+        granularity: Granularity = "hybrid",
+    ) -> None:
+        self._threshold = DEFAULT_THRESHOLD if threshold is None else threshold
+        self._granularity = granularity
+        self._stemmer = Stemmer.Stemmer("english")
+        self._stem_cache: dict[str, str] = {}
+        self._lay_terms = tuple(
+            (re.compile(r"\b(?:" + "|".join(variants) + r")\b"), canonical)
+            for canonical, variants in LAY_TERMS
+        )
+        topics = content.all()
+        self._topic_ids: tuple[str, ...] = tuple(t.id for t in topics)
+        self._has = {
+            tid: content.get(tid) is not None for tid in (MASSAGE_TOPIC, DOSE_TOPIC, MISSED_DOSE_TOPIC)
+        }
+        self._clot_stems = frozenset(s for word in CLOT_WORDS for s in self._doc_stems(word))
+        self._health_stems = frozenset(s for word in HEALTH_WORDS for s in self._doc_stems(word))
+
+        # Words we recognise are never "repaired"; only indexed words are offered as repairs.
+        indexed_words: set[str] = set()
+        known_words: set[str] = set(STOP_WORDS) | CLOT_WORDS | HEALTH_WORDS
+        for topic in topics:
+            for text in _coverage_texts(topic):
+                indexed_words.update(_words(text))
+            known_words.update(_words(topic.body))
+        for canonical, variants in LAY_TERMS:
+            indexed_words.add(canonical)
+            for variant in variants:
+                indexed_words.update(re.findall(r"[a-z]{3,}", variant))
+        known_words |= indexed_words
+        self._known_words = frozenset(known_words)
+        by_letter: dict[str, list[str]] = {}
+        for word in sorted(indexed_words):
+            if len(word) >= 3 and word.isalpha():
+                by_letter.setdefault(word[0], []).append(word)
+        self._repair_candidates = by_letter
+        self._repairs: dict[str, str] = {}
+
+        # Two BM25 views, summed (measured in bench/qa.py): one document per topic, and one per title,
+        # question or keyword line max-pooled per topic, which settles one-word questions ("clot").
+        topic_docs = [self._doc_stems(" ".join(_ranking_texts(t))) for t in topics]
+        self._topic_vocab = [frozenset(self._doc_stems(" ".join(_coverage_texts(t)))) for t in topics]
+        self._topic_index = _bm25(topic_docs)
+        line_docs: list[list[str]] = []
+        line_owner: list[int] = []
+        for i, topic in enumerate(topics):
+            for line in (topic.title, *topic.questions, *topic.keywords):
+                if stems := self._doc_stems(line):
+                    line_docs.append(stems)
+                    line_owner.append(i)
+        self._line_index = _bm25(line_docs)
+        self._line_owner = np.asarray(line_owner, dtype=np.int64)
+
+        # How specific a stem is: inverse document frequency over topics (unknown stems count as rare).
+        n = len(topics)
+        df: dict[str, int] = {}
+        for vocab in self._topic_vocab:
+            for stem in vocab:
+                df[stem] = df.get(stem, 0) + 1
+        self._idf = {stem: math.log(1 + (n - d + 0.5) / (d + 0.5)) for stem, d in df.items()}
+        self._unknown_idf = math.log(1 + (n + 0.5) / 0.5)
+
+    def answer(self, question: str) -> Answer:
+        """Return the topic that answers the question, a safety override, or a refusal."""
+        query = self._analyse(question)
+        if not query.stems:
+            return Answer(topic_id=None, score=0.0, reason="empty")
+        if override := self._override(query):
+            return override
+        ranked = self._rank(query.stems)
+        if not ranked:
+            return Answer(topic_id=None, score=0.0, reason="no_match")
+        confidence = round(self._confidence(query.stems, ranked[0]), 4)
+        if confidence < self._threshold:
+            return Answer(topic_id=None, score=confidence, reason="no_match")
+        return Answer(
+            topic_id=self._topic_ids[ranked[0]],
+            score=confidence,
+            reason="match",
+            alternatives=tuple(self._topic_ids[i] for i in ranked[1 : 1 + MAX_ALTERNATIVES]),
+        )
+
+    # --- analysis -------------------------------------------------------------------------------
+
+    def _analyse(self, question: str) -> _Query:
+        text = " ".join(self._repair(w) for w in _words(question[:_MAX_QUESTION_CHARS]))
+        return _Query(text=text, stems=tuple(dict.fromkeys(self._doc_stems(text))))
+
+    def _canonical(self, text: str) -> str:
+        for pattern, canonical in self._lay_terms:
+            text = pattern.sub(canonical, text)
+        return text
+
+    def _doc_stems(self, text: str) -> list[str]:
+        words = self._canonical(" ".join(_words(text))).split()
+        # Bare numbers ("10 hour drive") say nothing about the topic.
+        return self._stems(w for w in words if w not in STOP_WORDS and not w.isdigit())
+
+    def _stems(self, words: Iterable[str]) -> list[str]:
+        out: list[str] = []
+        for word in words:
+            stem = self._stem_cache.get(word)
+            if stem is None:
+                stem = self._stem_cache[word] = self._stemmer.stemWord(word)
+            out.append(stem)
+        return out
+
+    def _repair(self, word: str) -> str:
+        """Return the indexed word this one is a likely typo of (itself if none is close enough)."""
+        if word in self._known_words or len(word) < 4 or not word.isalpha():
+            return word
+        cached = self._repairs.get(word)
+        if cached is not None:
+            return cached
+        # People rarely mistype the first letter, and short words need a closer match: one edit
+        # (a swap counts as one) up to 7 letters, two edits beyond.
+        max_edits = 1 if len(word) <= 7 else 2
+        candidates = self._repair_candidates.get(word[0], [])
+        match = process.extractOne(word, candidates, scorer=OSA.distance, score_cutoff=max_edits)
+        fixed = match[0] if match is not None else word
+        if len(self._repairs) >= _MAX_CACHED_REPAIRS:
+            self._repairs.clear()
+        self._repairs[word] = fixed
+        return fixed
+
+    # --- safety overrides -----------------------------------------------------------------------
+
+    def _override(self, query: _Query) -> Answer | None:
+        stems = frozenset(query.stems)
+        if self._has[MASSAGE_TOPIC] and _is_massage_question(stems):
+            return Answer(topic_id=MASSAGE_TOPIC, score=1.0, reason="massage_override")
+        if self._has[MISSED_DOSE_TOPIC] and stems & _MEDICINE_STEMS and stems & _MISSED_STEMS:
+            return Answer(topic_id=MISSED_DOSE_TOPIC, score=1.0, reason="dose_override")
+        if self._has[DOSE_TOPIC] and _is_dose_question(query.text):
+            return Answer(topic_id=DOSE_TOPIC, score=1.0, reason="dose_override")
+        return None
+
+    # --- ranking --------------------------------------------------------------------------------
+
+    def _rank(self, stems: tuple[str, ...]) -> list[int]:
+        tokens = list(stems)
+        topic_scores = self._topic_index.get_scores(tokens)
+        if self._granularity == "topic":
+            scores = topic_scores
+        else:
+            pooled = np.zeros(len(self._topic_ids), dtype=np.float64)
+            np.maximum.at(pooled, self._line_owner, self._line_index.get_scores(tokens))
+            scores = pooled if self._granularity == "question" else topic_scores + pooled
+        return [int(i) for i in np.argsort(-scores, kind="stable") if scores[i] > 0]
+
+    def _confidence(self, stems: tuple[str, ...], topic: int) -> float:
+        """Share of the question's IDF weight the topic explains, discounted unless it is about clots."""
+        vocab = self._topic_vocab[topic]
+        if any(s in self._clot_stems for s in stems):
+            trust = 1.0
+        elif any(s in self._health_stems for s in stems):
+            trust = WEAK_ANCHOR_FACTOR
+        else:
+            return 0.0
+        total = covered = 0.0
+        for stem in stems:
+            weight = self._idf.get(stem, self._unknown_idf)
+            total += weight
+            if stem in vocab:
+                covered += weight
+        return trust * covered / total if total else 0.0
+
+
+def _is_massage_question(stems: frozenset[str]) -> bool:
+    if not stems & (_MASSAGE_STRONG | _MASSAGE_WEAK):
+        return False
+    if stems & _CLOT_STEMS:
+        return True
+    return bool(stems & _LIMB_STEMS) and not stems & _NOT_MASSAGE_STEMS
+
+
+def _is_dose_question(text: str) -> bool:
+    if not any(p.search(text) for p in _DOSE_PATTERNS):
+        return False
+    return not (_NOT_A_DOSE.search(text) and not _DOSE_WORD.search(text))
+
+
+def _ranking_texts(topic: Topic) -> tuple[str, ...]:
+    # The summary and body are written for reading, not matching: their incidental words ("exactly",
+    # "pregnancy" in a list of causes) pulled questions to the wrong topic in the eval.
+    return (topic.title, *topic.questions, *topic.keywords)
+
+
+def _coverage_texts(topic: Topic) -> tuple[str, ...]:
+    # A topic "explains" a word if it talks about it anywhere, so the body counts here.
+    return (topic.title, *topic.questions, *topic.keywords, topic.summary, topic.body)
+
+
+def _words(text: str) -> list[str]:
+    """Lower-case words; apostrophes vanish so "can't" and "cant" are the same word."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    text = text.replace("&", " and ").replace("’", "").replace("'", "")
+    return re.findall(r"[a-z0-9]+", text)
+
+
+def _bm25(docs: list[list[str]]) -> bm25s.BM25:
+    index = bm25s.BM25()
+    index.index(docs, show_progress=False)
+    return index
