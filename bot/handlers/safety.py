@@ -1,0 +1,156 @@
+"""/emergency (/sos), /signs and the guided /check. None of these may depend on the database."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from typing import Any
+
+from telegram import Message, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
+from telegram.ext import CallbackQueryHandler, CommandHandler
+
+from bot.domain.emergency import EmergencyInfo
+from bot.domain.triage import BLOOD_THINNER_QUESTION_ID, CheckOutcome, check_question, next_step
+from bot.handlers.common import ClotApplication, ClotContext
+from bot.handlers.start import private_chat_id
+from bot.services.errors import StorageUnavailable
+from bot.views import safety as views
+
+log = logging.getLogger(__name__)
+
+CHECK_KEY = "check"
+FLOW_CHECK = "check"
+
+
+async def _emergency_info(user_id: int, context: ClotContext) -> tuple[EmergencyInfo | None, bool | None]:
+    """Return the user's emergency info and blood-thinner status; never raises (cache or default)."""
+    profile = await context.services.users.safety_profile(user_id)
+    return context.services.emergency.lookup(profile.country), profile.on_blood_thinners
+
+
+async def emergency(update: Update, context: ClotContext) -> None:
+    """Send the emergency message at once: the user's number, what to say, PE signs, don't drive."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return
+    info, _ = await _emergency_info(user.id, context)
+    await message.reply_text(
+        views.render_emergency(info),
+        parse_mode=ParseMode.HTML,
+        reply_markup=views.set_country_keyboard() if info is None else None,
+    )
+
+
+async def signs(update: Update, context: ClotContext) -> None:
+    """Send the warning-sign checklist with the user's number."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return
+    info, _ = await _emergency_info(user.id, context)
+    await message.reply_text(
+        views.render_signs(info),
+        parse_mode=ParseMode.HTML,
+        reply_markup=views.set_country_keyboard() if info is None else None,
+    )
+
+
+def _state(context: ClotContext) -> dict[str, Any] | None:
+    if context.user_data is None:
+        return None
+    state = context.user_data.get(CHECK_KEY)
+    return state if isinstance(state, dict) and context.user_data.get("flow") == FLOW_CHECK else None
+
+
+async def check(update: Update, context: ClotContext) -> None:
+    """Start the guided symptom check: one Yes/No question per message, emergencies first."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None or context.user_data is None:
+        return
+    _, thinners = await _emergency_info(user.id, context)
+    session = secrets.token_hex(3)
+    context.user_data["flow"] = FLOW_CHECK
+    context.user_data[CHECK_KEY] = {"session": session, "answers": {}, "thinners": thinners}
+    await message.reply_text(views.render_check_intro(), parse_mode=ParseMode.HTML)
+    await _ask_next(message, user.id, context)
+
+
+async def _ask_next(message: Message, user_id: int, context: ClotContext) -> None:
+    state = _state(context)
+    if state is None:
+        return
+    step = next_step(state["answers"], state["thinners"])
+    if isinstance(step, CheckOutcome):
+        await _finish(message, user_id, step, context)
+        return
+    await message.reply_text(
+        views.render_check_question(step),
+        parse_mode=ParseMode.HTML,
+        reply_markup=views.check_keyboard(step.id, state["session"]),
+    )
+
+
+async def _finish(message: Message, user_id: int, outcome: CheckOutcome, context: ClotContext) -> None:
+    if context.user_data is not None:
+        context.user_data.pop(CHECK_KEY, None)
+        context.user_data.pop("flow", None)
+    info, _ = await _emergency_info(user_id, context)
+    # Only the outcome level is logged: never which signs the user reported.
+    log.info("check finished: user=%s level=%s", user_id, outcome.severity.name)
+    await message.reply_text(
+        views.render_check_result(outcome, info),
+        parse_mode=ParseMode.HTML,
+        reply_markup=views.set_country_keyboard() if info is None else None,
+    )
+
+
+async def check_answer(update: Update, context: ClotContext) -> None:
+    """Record a Yes/No from the check (chk:<session>:<question>:<y|n>); stale buttons are harmless."""
+    query, user = update.callback_query, update.effective_user
+    if query is None or user is None:
+        return
+    message = query.message if isinstance(query.message, Message) else None
+    parts = (query.data or "").split(":")
+    state = _state(context)
+    valid = (
+        len(parts) == 4
+        and parts[3] in ("y", "n")
+        and check_question(parts[2]) is not None
+        and state is not None
+        and parts[1] == state["session"]
+        and parts[2] not in state["answers"]
+        and message is not None
+    )
+    if not valid or state is None or message is None:
+        await query.answer()
+        if message is not None:
+            await message.reply_text(views.render_check_stale(), parse_mode=ParseMode.HTML)
+        return
+    question_id, yes = parts[2], parts[3] == "y"
+    state["answers"][question_id] = yes
+    await query.answer()
+    question = check_question(question_id)
+    assert question is not None
+    try:
+        await message.edit_text(views.render_check_answered(question, yes), parse_mode=ParseMode.HTML)
+    except BadRequest:
+        log.debug("check: question message could not be edited")
+    if question_id == BLOOD_THINNER_QUESTION_ID:
+        state["thinners"] = yes
+        try:
+            await context.services.users.set_on_blood_thinners(
+                user.id, private_chat_id(message, user.id), yes
+            )
+        except StorageUnavailable:
+            log.warning("check: could not store blood-thinner status user=%s", user.id)
+    await _ask_next(message, user.id, context)
+
+
+def register(app: ClotApplication) -> set[str]:
+    """Register the handlers of this module; return the command names."""
+    app.add_handler(CommandHandler(["emergency", "sos"], emergency))
+    app.add_handler(CommandHandler("signs", signs))
+    app.add_handler(CommandHandler("check", check))
+    app.add_handler(CallbackQueryHandler(check_answer, pattern=r"^chk:"))
+    return {"emergency", "sos", "signs", "check"}
