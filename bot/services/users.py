@@ -1,0 +1,141 @@
+"""User use cases: registration, country and time zone, and the safety profile that never fails."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from bot.domain.clock import Clock
+from bot.domain.countries import Country, country
+from bot.domain.timezones import principal_zone
+from bot.domain.users import UserProfile
+from bot.services.ports import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+UowFactory = Callable[[], UnitOfWork]
+TimezoneListener = Callable[[int, str | None, str], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class SafetyProfile:
+    """What the safety features need to know; available even when the database is not."""
+
+    country: str | None
+    on_blood_thinners: bool | None
+    from_cache: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class CountryChange:
+    """The result of setting a country: the profile and a zone chosen for the user, if any."""
+
+    profile: UserProfile
+    country: Country
+    zone_set: str | None
+
+
+class UserService:
+    """Register users and keep their settings; cache what safety features need in memory."""
+
+    def __init__(self, uow_factory: UowFactory, clock: Clock) -> None:
+        self._uow_factory = uow_factory
+        self._clock = clock
+        # A cache, not a source of truth: lets /emergency use the right number while the database is down.
+        self._safety_cache: dict[int, SafetyProfile] = {}
+        self._timezone_listeners: list[TimezoneListener] = []
+
+    def on_timezone_changed(self, listener: TimezoneListener) -> None:
+        """Call ``listener(user_id, old_zone, new_zone)`` after a user's time zone changes."""
+        self._timezone_listeners.append(listener)
+
+    def _remember(self, profile: UserProfile) -> UserProfile:
+        self._safety_cache[profile.user_id] = SafetyProfile(profile.country, profile.on_blood_thinners)
+        return profile
+
+    async def register(self, user_id: int, chat_id: int, language: str | None) -> tuple[UserProfile, bool]:
+        """Create or refresh the user; return the profile and whether they are new."""
+        async with self._uow_factory() as uow:
+            profile, created = await uow.users.upsert(user_id, chat_id, language, self._clock.now())
+            await uow.commit()
+        return self._remember(profile), created
+
+    async def profile(self, user_id: int) -> UserProfile | None:
+        """Return the user's profile, or None if they never talked to the bot."""
+        async with self._uow_factory() as uow:
+            found = await uow.users.get(user_id)
+        return None if found is None else self._remember(found)
+
+    async def safety_profile(self, user_id: int) -> SafetyProfile:
+        """Return country and blood-thinner status; fall back to the cache if the database fails."""
+        try:
+            found = await self.profile(user_id)
+        except Exception as exc:  # noqa: BLE001 - safety replies must survive any storage failure
+            log.warning(
+                "database unavailable for safety profile: user=%s error=%s", user_id, type(exc).__name__
+            )
+            cached = self._safety_cache.get(user_id)
+            if cached is None:
+                return SafetyProfile(country=None, on_blood_thinners=None, from_cache=True)
+            return SafetyProfile(cached.country, cached.on_blood_thinners, from_cache=True)
+        if found is None:
+            return SafetyProfile(country=None, on_blood_thinners=None)
+        return SafetyProfile(found.country, found.on_blood_thinners)
+
+    async def set_country(self, user_id: int, chat_id: int, code: str) -> CountryChange:
+        """Set the user's country; set the time zone too when the country has only one."""
+        chosen = country(code)
+        if chosen is None:
+            raise ValueError(f"unknown country code {code!r}")
+        now = self._clock.now()
+        async with self._uow_factory() as uow:
+            current, _ = await uow.users.upsert(user_id, chat_id, None, now)
+            principal = principal_zone(chosen.code, now)
+            # Only fill in a zone the user has not chosen; never overwrite an explicit choice.
+            zone_set = principal if current.timezone is None else None
+            fields: dict[str, object] = {"country": chosen.code}
+            if zone_set is not None:
+                fields["timezone"] = zone_set
+            profile = await uow.users.update(user_id, now, **fields)
+            await uow.commit()
+        assert profile is not None
+        if zone_set is not None:
+            await self._notify_timezone(user_id, current.timezone, zone_set)
+        return CountryChange(profile=self._remember(profile), country=chosen, zone_set=zone_set)
+
+    async def set_timezone(self, user_id: int, chat_id: int, zone: str) -> UserProfile:
+        """Set the user's IANA time zone (already validated by the caller)."""
+        now = self._clock.now()
+        async with self._uow_factory() as uow:
+            current, _ = await uow.users.upsert(user_id, chat_id, None, now)
+            profile = await uow.users.update(user_id, now, timezone=zone)
+            await uow.commit()
+        assert profile is not None
+        if current.timezone != zone:
+            await self._notify_timezone(user_id, current.timezone, zone)
+        return self._remember(profile)
+
+    async def set_on_blood_thinners(self, user_id: int, chat_id: int, value: bool) -> UserProfile:
+        """Record whether the user takes a blood thinner (asked by the symptom check)."""
+        now = self._clock.now()
+        async with self._uow_factory() as uow:
+            await uow.users.upsert(user_id, chat_id, None, now)
+            profile = await uow.users.update(user_id, now, on_blood_thinners=value)
+            await uow.commit()
+        assert profile is not None
+        return self._remember(profile)
+
+    async def deactivate(self, user_id: int) -> None:
+        """Mark a user inactive (they blocked the bot)."""
+        async with self._uow_factory() as uow:
+            await uow.users.update(user_id, self._clock.now(), active=False)
+            await uow.commit()
+
+    def forget_cached(self, user_id: int) -> None:
+        """Drop everything held in memory about the user."""
+        self._safety_cache.pop(user_id, None)
+
+    async def _notify_timezone(self, user_id: int, old: str | None, new: str) -> None:
+        for listener in self._timezone_listeners:
+            await listener(user_id, old, new)
