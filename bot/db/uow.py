@@ -1,0 +1,58 @@
+"""SQL unit of work: one session, one transaction, per use case."""
+
+from __future__ import annotations
+
+from contextlib import suppress
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.db.reminders import SqlReminderRepository
+from bot.db.repositories import SqlUserRepository
+from bot.services.errors import StorageUnavailable
+
+
+class SqlUnitOfWork:
+    """A transaction over the SQL repositories; rolls back unless committed."""
+
+    users: SqlUserRepository
+    reminders: SqlReminderRepository
+
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+        self._session_factory = session_factory
+        self._session: AsyncSession | None = None
+
+    @property
+    def session(self) -> AsyncSession:
+        """Return the open session (only inside ``async with``)."""
+        if self._session is None:
+            raise RuntimeError("unit of work used outside 'async with'")
+        return self._session
+
+    async def __aenter__(self) -> Self:
+        """Open a session and the repositories on it."""
+        self._session = self._session_factory()
+        self.users = SqlUserRepository(self._session)
+        self.reminders = SqlReminderRepository(self._session)
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        """Roll back anything not committed and close the session."""
+        session = self.session
+        # If the connection is already gone these fail too; the original error below says why.
+        with suppress(SQLAlchemyError, OSError):
+            await session.rollback()
+        with suppress(SQLAlchemyError, OSError):
+            await session.close()
+        self._session = None
+        if isinstance(exc, SQLAlchemyError | OSError):
+            # Services and handlers speak of "storage unavailable", never of SQL drivers.
+            raise StorageUnavailable(type(exc).__name__) from exc
+
+    async def commit(self) -> None:
+        """Commit the transaction."""
+        await self.session.commit()

@@ -1,0 +1,732 @@
+"""/addmed, /stockings, /reminders, /history, /export, /forget and the reminder buttons (rem:...).
+
+Guided flows keep their step in ``context.user_data["flow"]`` (names start with "rem.") and what the
+user chose so far in ``context.user_data["rem_draft"]``; /cancel clears the step. Every button carries
+only opaque ids; the services check that the pressing user owns what the id names.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass
+from datetime import date, time
+from typing import Any, Final
+
+from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, TelegramError
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
+
+from bot.domain.commands import (
+    AddMedRequest,
+    ErrorKey,
+    ParseError,
+    StockingsRequest,
+    parse_addmed,
+    parse_stockings,
+)
+from bot.domain.reminders import ReminderKind
+from bot.handlers.common import SERVICES_KEY, ClotApplication, ClotContext, command_args
+from bot.services.container import Services
+from bot.services.errors import StorageUnavailable
+from bot.services.reminders import (
+    AddOutcome,
+    AnswerStatus,
+    PlanAdded,
+    PlanOverlaps,
+    StockingsOutcome,
+    TimezoneRequired,
+    clean_free_text,
+    local_today,
+    parse_times_text,
+    parse_until_text,
+)
+from bot.views import common as common_views
+from bot.views import reminders as views
+from bot.views.callbacks import decode
+
+log = logging.getLogger(__name__)
+
+FLOW_PREFIX: Final = "rem."
+FLOW_NAME: Final = "rem.name"
+FLOW_DOSE: Final = "rem.dose"
+FLOW_TIMES: Final = "rem.times"
+FLOW_END: Final = "rem.end"
+FLOW_STOCKINGS_ON: Final = "rem.stockings_on"
+FLOW_STOCKINGS_OFF: Final = "rem.stockings_off"
+FLOW_CHANGE_TIMES: Final = "rem.change_times"
+DRAFT_KEY: Final = "rem_draft"
+PENDING_KEY: Final = "rem_pending"
+MAX_NAME_CHARS: Final = 64
+MAX_DOSE_CHARS: Final = 32
+_MAX_ID_DIGITS: Final = 12
+
+Handler = Callable[[Update, ClotContext], Coroutine[Any, Any, None]]
+
+
+# ---------------------------------------------------------------------- plumbing
+
+
+def _storage_guard(handler: Handler) -> Handler:
+    """Turn a database outage into a polite reply instead of an error."""
+
+    @functools.wraps(handler)
+    async def wrapper(update: Update, context: ClotContext) -> None:
+        try:
+            await handler(update, context)
+        except StorageUnavailable:
+            log.warning("reminders: storage unavailable update=%s", update.update_id)
+            if update.callback_query is not None:
+                await update.callback_query.answer(common_views.render_storage_unavailable())
+            elif update.effective_message is not None:
+                await update.effective_message.reply_text(
+                    common_views.render_storage_unavailable(), parse_mode=ParseMode.HTML
+                )
+
+    return wrapper
+
+
+def _user_data(context: ClotContext) -> dict[Any, Any]:
+    return context.user_data if context.user_data is not None else {}
+
+
+def _set_flow(context: ClotContext, flow: str) -> None:
+    if context.user_data is not None:
+        context.user_data["flow"] = flow
+
+
+def _draft(context: ClotContext) -> dict[str, Any]:
+    data = _user_data(context)
+    draft = data.get(DRAFT_KEY)
+    if not isinstance(draft, dict):
+        draft = {}
+        data[DRAFT_KEY] = draft
+    return draft
+
+
+def _start_draft(context: ClotContext, flow: str) -> dict[str, Any]:
+    draft: dict[str, Any] = {}
+    _user_data(context)[DRAFT_KEY] = draft
+    _set_flow(context, flow)
+    return draft
+
+
+def _end_flow(context: ClotContext) -> None:
+    data = _user_data(context)
+    data.pop("flow", None)
+    data.pop(DRAFT_KEY, None)
+
+
+def _id(text: str) -> int | None:
+    """Return a positive id from callback data, or None for anything else."""
+    if not text.isascii() or not text.isdecimal() or len(text) > _MAX_ID_DIGITS:
+        return None
+    value = int(text)
+    return value if value > 0 else None
+
+
+async def _reply(message: Message, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+    await message.reply_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+
+
+async def _edit(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+    """Edit the pressed message; an old or unchanged message is not worth an error."""
+    try:
+        await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+    except BadRequest as exc:
+        log.info("reminders: could not edit message: %s", type(exc).__name__)
+
+
+async def _ask_timezone(message: Message, kept: bool) -> None:
+    await message.reply_text(
+        views.render_timezone_required(kept),
+        parse_mode=ParseMode.HTML,
+        reply_markup=common_views.location_keyboard(),
+    )
+
+
+def _times_from_draft(draft: dict[str, Any], key: str) -> tuple[time, ...]:
+    return tuple(time.fromisoformat(t) for t in draft.get(key, ()))
+
+
+# ---------------------------------------------------------------------- /addmed
+
+
+async def _reply_added(message: Message, outcome: AddOutcome, context: ClotContext, args: list[str]) -> None:
+    """Reply to an /addmed outcome; keep the request when the time zone is missing."""
+    if isinstance(outcome, TimezoneRequired):
+        if args:
+            _user_data(context)[PENDING_KEY] = {"command": "addmed", "args": args, "chat_id": message.chat_id}
+        await _ask_timezone(message, kept=bool(args))
+    elif isinstance(outcome, PlanOverlaps):
+        await _reply(message, views.render_plan_overlaps(outcome))
+    else:
+        await _reply(message, views.render_plan_added(outcome))
+
+
+async def _today_in_users_zone(user_id: int, context: ClotContext) -> tuple[str | None, date]:
+    zone = await context.services.reminders.timezone_of(user_id)
+    now = context.services.clock.now()
+    return zone, local_today(zone or "UTC", now)
+
+
+@_storage_guard
+async def addmed(update: Update, context: ClotContext) -> None:
+    """Add a dose reminder from arguments, or start the guided set-up."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return
+    args = command_args(context)
+    zone, today = await _today_in_users_zone(user.id, context)
+    if not args:
+        if zone is None:
+            await _ask_timezone(message, kept=False)
+            return
+        _start_draft(context, FLOW_NAME)
+        await _reply(message, views.render_pick_medicine(), views.pick_medicine_keyboard())
+        return
+    parsed = parse_addmed(args, today=today)
+    if isinstance(parsed, ParseError):
+        await _reply(message, views.render_parse_error(parsed))
+        return
+    outcome = await context.services.reminders.add_medication(user.id, parsed)
+    await _reply_added(message, outcome, context, args)
+
+
+async def _finish_addmed(message: Message, user_id: int, context: ClotContext, last_day: date | None) -> None:
+    draft = _draft(context)
+    request = AddMedRequest(
+        name=str(draft["name"]),
+        dose=draft.get("dose"),
+        times=_times_from_draft(draft, "times"),
+        last_day=last_day,
+    )
+    _end_flow(context)
+    outcome = await context.services.reminders.add_medication(user_id, request)
+    await _reply_added(message, outcome, context, [])
+
+
+async def _got_name(message: Message, context: ClotContext, name: str) -> None:
+    draft = _draft(context)
+    draft["name"] = name
+    _set_flow(context, FLOW_DOSE)
+    await _reply(message, views.render_ask_dose(name), views.ask_dose_keyboard())
+
+
+async def _got_dose(message: Message, context: ClotContext, dose: str | None) -> None:
+    draft = _draft(context)
+    draft["dose"] = dose
+    _set_flow(context, FLOW_TIMES)
+    await _reply(message, views.render_ask_times(str(draft.get("name", ""))), views.ask_times_keyboard())
+
+
+async def _got_times(message: Message, context: ClotContext, times: tuple[time, ...]) -> None:
+    _draft(context)["times"] = [t.isoformat("minutes") for t in times]
+    _set_flow(context, FLOW_END)
+    await _reply(message, views.render_ask_end(), views.ask_end_keyboard())
+
+
+# ---------------------------------------------------------------------- /stockings
+
+
+async def _reply_stockings(
+    message: Message, outcome: StockingsOutcome, context: ClotContext, args: list[str]
+) -> None:
+    if isinstance(outcome, TimezoneRequired):
+        if args:
+            _user_data(context)[PENDING_KEY] = {
+                "command": "stockings",
+                "args": args,
+                "chat_id": message.chat_id,
+            }
+        await _ask_timezone(message, kept=bool(args))
+        return
+    await _reply(message, views.render_stockings_set(outcome))
+
+
+@_storage_guard
+async def stockings(update: Update, context: ClotContext) -> None:
+    """Set stocking reminders from arguments, or start the guided set-up."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return
+    args = command_args(context)
+    if not args:
+        zone = await context.services.reminders.timezone_of(user.id)
+        if zone is None:
+            await _ask_timezone(message, kept=False)
+            return
+        _start_draft(context, FLOW_STOCKINGS_ON)
+        await _reply(
+            message,
+            views.render_ask_stockings_on(),
+            views.stockings_keyboard(views.STOCKINGS_ON, views.STOCKINGS_ON_CHOICES),
+        )
+        return
+    parsed = parse_stockings(args)
+    if isinstance(parsed, ParseError):
+        await _reply(message, views.render_parse_error(parsed))
+        return
+    outcome = await context.services.reminders.set_stockings(user.id, parsed)
+    await _reply_stockings(message, outcome, context, args)
+
+
+async def _got_stockings_time(
+    message: Message, user_id: int, context: ClotContext, flow: str, at: time
+) -> None:
+    draft = _draft(context)
+    if flow == FLOW_STOCKINGS_ON:
+        draft["on"] = at.isoformat("minutes")
+        _set_flow(context, FLOW_STOCKINGS_OFF)
+        await _reply(
+            message,
+            views.render_ask_stockings_off(at),
+            views.stockings_keyboard(views.STOCKINGS_OFF, views.STOCKINGS_OFF_CHOICES),
+        )
+        return
+    on = time.fromisoformat(str(draft.get("on", "")))
+    if on == at:
+        _set_flow(context, FLOW_STOCKINGS_OFF)
+        await _reply(
+            message,
+            views.render_parse_error(ParseError(ErrorKey.STOCKINGS_SAME_TIME, at.isoformat("minutes"))),
+        )
+        return
+    _end_flow(context)
+    outcome = await context.services.reminders.set_stockings(user_id, StockingsRequest(on=on, off=at))
+    await _reply_stockings(message, outcome, context, [])
+
+
+# ---------------------------------------------------------------------- typed answers in flows
+
+
+def is_reminder_flow(flow: object) -> bool:
+    """Tell whether ``flow`` is one of this module's guided steps."""
+    return isinstance(flow, str) and flow.startswith(FLOW_PREFIX)
+
+
+async def handle_flow_text(
+    message: Message, user_id: int, flow: str, text: str, context: ClotContext
+) -> None:
+    """Handle typed text during a reminder flow (the caller has already taken the flow off user_data)."""
+    try:
+        await _flow_text(message, user_id, flow, text, context)
+    except StorageUnavailable:
+        log.warning("reminders flow: storage unavailable user=%s", user_id)
+        _set_flow(context, flow)
+        await _reply(message, common_views.render_storage_unavailable())
+
+
+async def _flow_text(message: Message, user_id: int, flow: str, text: str, context: ClotContext) -> None:
+    if flow == FLOW_NAME:
+        await _typed_name(message, user_id, text, context)
+    elif flow == FLOW_DOSE:
+        dose = clean_free_text(text, MAX_DOSE_CHARS)
+        if dose is None:
+            _set_flow(context, flow)
+            await _reply(message, views.render_bad_dose(), views.ask_dose_keyboard())
+            return
+        await _got_dose(message, context, dose)
+    elif flow in (FLOW_TIMES, FLOW_CHANGE_TIMES):
+        times = parse_times_text(text)
+        if isinstance(times, ParseError):
+            _set_flow(context, flow)
+            await _reply(message, views.render_times_error(times))
+            return
+        if flow == FLOW_TIMES:
+            await _got_times(message, context, times)
+        else:
+            await _change_times(message, user_id, context, times)
+    elif flow == FLOW_END:
+        _zone, today = await _today_in_users_zone(user_id, context)
+        last_day = parse_until_text(text, today)
+        if isinstance(last_day, ParseError):
+            _set_flow(context, flow)
+            await _reply(message, views.render_parse_error(last_day))
+            return
+        await _finish_addmed(message, user_id, context, last_day)
+    elif flow in (FLOW_STOCKINGS_ON, FLOW_STOCKINGS_OFF):
+        times = parse_times_text(text)
+        if isinstance(times, ParseError) or len(times) != 1:
+            _set_flow(context, flow)
+            error = (
+                views.render_times_error(times)
+                if isinstance(times, ParseError)
+                else views.render_one_time_please()
+            )
+            await _reply(message, error)
+            return
+        await _got_stockings_time(message, user_id, context, flow, times[0])
+
+
+async def _typed_name(message: Message, user_id: int, text: str, context: ClotContext) -> None:
+    """Take a typed medicine name; a complete "/addmed"-style line is added straight away."""
+    _zone, today = await _today_in_users_zone(user_id, context)
+    parsed = parse_addmed(text.split(), today=today)
+    if isinstance(parsed, AddMedRequest):
+        _user_data(context).pop(DRAFT_KEY, None)
+        outcome = await context.services.reminders.add_medication(user_id, parsed)
+        await _reply_added(message, outcome, context, text.split())
+        return
+    name = clean_free_text(text, MAX_NAME_CHARS)
+    if name is None:
+        _set_flow(context, FLOW_NAME)
+        await _reply(message, views.render_bad_medicine())
+        return
+    await _got_name(message, context, name)
+
+
+async def _change_times(
+    message: Message, user_id: int, context: ClotContext, times: tuple[time, ...]
+) -> None:
+    plan_id = _draft(context).get("plan_id")
+    plan = (
+        await context.services.reminders.get_plan(user_id, int(plan_id)) if isinstance(plan_id, int) else None
+    )
+    if plan is None:
+        await _reply(message, views.answer_plan_unknown())
+        return
+    if plan.kind is not ReminderKind.DOSE and len(times) != 1:
+        _set_flow(context, FLOW_CHANGE_TIMES)
+        await _reply(message, views.render_one_time_please())
+        return
+    _user_data(context).pop(DRAFT_KEY, None)
+    change = await context.services.reminders.change_times(user_id, plan.plan_id, times)
+    if change is None:
+        await _reply(message, views.answer_plan_unknown())
+        return
+    await _reply(message, views.render_times_changed(change))
+
+
+# ---------------------------------------------------------------- /reminders, /history, /export, /forget
+
+
+@_storage_guard
+async def reminders_command(update: Update, context: ClotContext) -> None:
+    """List the user's reminders with pause / resume / change times / delete buttons."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return
+    plans = await context.services.reminders.list_plans(user.id)
+    await _reply(message, views.render_plans(plans), views.plans_keyboard(plans))
+
+
+@_storage_guard
+async def history_command(update: Update, context: ClotContext) -> None:
+    """Show the last 14 days as a table and a chart."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return
+    service = context.services.reminders
+    history = await service.history(user.id)
+    follow_up = int(service.policy.follow_up_after.total_seconds() // 60)
+    await _reply(message, views.render_history(history, follow_up))
+    if history.empty:
+        return
+    # Drawing takes a noticeable moment; keep the event loop free for other users meanwhile.
+    chart = await asyncio.to_thread(views.render_history_chart, history)
+    await message.reply_photo(chart, caption=views.history_caption(history), parse_mode=ParseMode.HTML)
+
+
+@_storage_guard
+async def export_command(update: Update, context: ClotContext) -> None:
+    """Send the dose log as CSV, and the settings and plans as a second CSV."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return
+    data = await context.services.reminders.export(user.id)
+    await message.reply_document(
+        views.render_dose_log_csv(data),
+        filename=views.DOSE_LOG_FILENAME,
+        caption=views.render_export_caption(),
+        parse_mode=ParseMode.HTML,
+    )
+    await message.reply_document(
+        views.render_my_data_csv(data),
+        filename=views.MY_DATA_FILENAME,
+        caption=views.render_my_data_caption(),
+        parse_mode=ParseMode.HTML,
+    )
+
+
+async def forget_command(update: Update, context: ClotContext) -> None:
+    """Ask for confirmation before deleting everything about the user."""
+    message = update.effective_message
+    if message is None:
+        return
+    await _reply(message, views.render_forget_confirm(), views.forget_keyboard())
+
+
+# ---------------------------------------------------------------------- buttons
+
+
+@_storage_guard
+async def button(update: Update, context: ClotContext) -> None:
+    """Handle every rem:... button: reminder answers, plan actions, guided steps and /forget."""
+    query, user = update.callback_query, update.effective_user
+    if query is None or user is None:
+        return
+    data = decode(query.data)
+    message = query.message if isinstance(query.message, Message) else None
+    if data is None or message is None or not data.args:
+        await query.answer(views.answer_stale())
+        return
+    verb, rest = data.args[0], list(data.args[1:])
+    handler = _BUTTONS.get(verb)
+    if handler is None:
+        await query.answer(views.answer_stale())
+        return
+    await handler(_Press(query, message, user.id, verb, rest), context)
+
+
+@dataclass(frozen=True, slots=True)
+class _Press:
+    """A decoded rem:... button press: who pressed what on which message."""
+
+    query: CallbackQuery
+    message: Message
+    user_id: int
+    verb: str
+    rest: list[str]
+
+
+ButtonHandler = Callable[[_Press, ClotContext], Awaitable[None]]
+
+
+async def _answer_button(press: _Press, context: ClotContext) -> None:
+    """Taken / Skip / Snooze on a reminder."""
+    query, user_id, verb, rest = press.query, press.user_id, press.verb, press.rest
+    occurrence_id = _id(rest[0]) if rest else None
+    if occurrence_id is None or (verb == views.SNOOZE and (len(rest) != 2 or _id(rest[1]) is None)):
+        await query.answer(views.answer_stale())
+        return
+    service = context.services.reminders
+    if verb == views.TAKEN:
+        result = await service.record_taken(user_id, occurrence_id)
+    elif verb == views.SKIP:
+        result = await service.record_skip(user_id, occurrence_id)
+    else:
+        result = await service.snooze(user_id, occurrence_id, int(rest[1]))
+    if result.status is not AnswerStatus.RECORDED:
+        await query.answer(
+            views.answer_refused(result), show_alert=result.status is AnswerStatus.ALREADY_TAKEN
+        )
+        return
+    await query.answer(views.answer_recorded())
+    if verb == views.TAKEN:
+        await _edit(query, views.render_taken(result))
+    elif verb == views.SKIP:
+        await _edit(query, views.render_skipped(result))
+    else:
+        await _edit(query, views.render_snoozed(result), views.snoozed_keyboard(result))
+
+
+async def _refresh_plans(query: CallbackQuery, user_id: int, context: ClotContext) -> None:
+    plans = await context.services.reminders.list_plans(user_id)
+    await _edit(query, views.render_plans(plans), views.plans_keyboard(plans))
+
+
+async def _plan_button(press: _Press, context: ClotContext) -> None:
+    """Pause, resume or delete (confirmed) a plan, then show the list again."""
+    query, user_id, verb, rest = press.query, press.user_id, press.verb, press.rest
+    plan_id = _id(rest[0]) if len(rest) == 1 else None
+    if plan_id is None:
+        await query.answer(views.answer_stale())
+        return
+    service = context.services.reminders
+    actions = {
+        views.PAUSE: (service.pause, views.answer_plan_paused),
+        views.RESUME: (service.resume, views.answer_plan_resumed),
+        views.DELETE_YES: (service.delete, views.answer_plan_deleted),
+    }
+    action, answer = actions[verb]
+    if await action(user_id, plan_id) is None:
+        await query.answer(views.answer_plan_unknown())
+        return
+    await query.answer(answer())
+    await _refresh_plans(query, user_id, context)
+
+
+async def _plan_question_button(press: _Press, context: ClotContext) -> None:
+    """Ask before deleting, take back a delete, or ask for new times."""
+    query, message, user_id, verb, rest = press.query, press.message, press.user_id, press.verb, press.rest
+    plan_id = _id(rest[0]) if len(rest) == 1 else None
+    plan = await context.services.reminders.get_plan(user_id, plan_id) if plan_id is not None else None
+    if plan is None:
+        await query.answer(views.answer_plan_unknown() if plan_id is not None else views.answer_stale())
+        return
+    await query.answer()
+    if verb == views.DELETE:
+        await _edit(query, views.render_confirm_delete(plan), views.confirm_delete_keyboard(plan))
+    elif verb == views.DELETE_NO:
+        await _refresh_plans(query, user_id, context)
+    else:
+        _start_draft(context, FLOW_CHANGE_TIMES)["plan_id"] = plan.plan_id
+        await _reply(message, views.render_ask_new_times(plan))
+
+
+def _expect_flow(context: ClotContext, *flows: str) -> bool:
+    return _user_data(context).get("flow") in flows
+
+
+async def _addmed_button(press: _Press, context: ClotContext) -> None:
+    """Steps of the guided /addmed."""
+    query, message, user_id, verb, rest = press.query, press.message, press.user_id, press.verb, press.rest
+    value = rest[0] if len(rest) == 1 else None
+    if verb == views.PICK_MEDICINE and _expect_flow(context, FLOW_NAME) and value is not None:
+        if value == views.OTHER:
+            await query.answer()
+            await _reply(message, views.render_type_medicine())
+            return
+        index = _id(value) if value != "0" else 0
+        if index is None or index >= len(views.COMMON_MEDICINES):
+            await query.answer(views.answer_stale())
+            return
+        await query.answer()
+        await _got_name(message, context, views.COMMON_MEDICINES[index])
+    elif verb == views.SKIP_DOSE and _expect_flow(context, FLOW_DOSE) and not rest:
+        await query.answer()
+        await _got_dose(message, context, None)
+    elif verb == views.PICK_TIMES and _expect_flow(context, FLOW_TIMES) and value in ("1", "2", views.OTHER):
+        await query.answer()
+        if value == views.OTHER:
+            await _reply(message, views.render_type_times())
+            return
+        await _got_times(message, context, views.ONCE_DAILY if value == "1" else views.TWICE_DAILY)
+    elif verb == views.PICK_END and _expect_flow(context, FLOW_END) and value in ("none", "type"):
+        await query.answer()
+        if value == "type":
+            await _reply(message, views.render_type_end())
+            return
+        await _finish_addmed(message, user_id, context, None)
+    else:
+        await query.answer(views.answer_stale())
+
+
+async def _stockings_button(press: _Press, context: ClotContext) -> None:
+    """Steps of the guided /stockings."""
+    query, message, user_id, verb, rest = press.query, press.message, press.user_id, press.verb, press.rest
+    flow = FLOW_STOCKINGS_ON if verb == views.STOCKINGS_ON else FLOW_STOCKINGS_OFF
+    value = rest[0] if len(rest) == 1 else None
+    if value is None or not _expect_flow(context, flow):
+        await query.answer(views.answer_stale())
+        return
+    await query.answer()
+    if value == views.OTHER:
+        await _reply(message, views.render_type_one_time())
+        return
+    at = _hhmm(value)
+    if at is None:
+        return
+    await _got_stockings_time(message, user_id, context, flow, at)
+
+
+def _hhmm(value: str) -> time | None:
+    if len(value) != 4 or not value.isascii() or not value.isdecimal():
+        return None
+    hour, minute = int(value[:2]), int(value[2:])
+    return time(hour, minute) if hour < 24 and minute < 60 else None
+
+
+async def _forget_button(press: _Press, context: ClotContext) -> None:
+    """Confirm or cancel /forget."""
+    query, user_id, verb, rest = press.query, press.user_id, press.verb, press.rest
+    if rest:
+        await query.answer(views.answer_stale())
+        return
+    await query.answer()
+    if verb == views.FORGET_NO:
+        await _edit(query, views.render_forget_cancelled())
+        return
+    await context.services.reminders.forget(user_id)
+    # What PTB holds in memory about the user goes too: flows, drafts, a kept /addmed.
+    _user_data(context).clear()
+    await _edit(query, views.render_forgotten())
+
+
+_BUTTONS: Final[dict[str, ButtonHandler]] = {
+    views.TAKEN: _answer_button,
+    views.SKIP: _answer_button,
+    views.SNOOZE: _answer_button,
+    views.PAUSE: _plan_button,
+    views.RESUME: _plan_button,
+    views.DELETE: _plan_question_button,
+    views.DELETE_YES: _plan_button,
+    views.DELETE_NO: _plan_question_button,
+    views.CHANGE_TIMES: _plan_question_button,
+    views.PICK_MEDICINE: _addmed_button,
+    views.SKIP_DOSE: _addmed_button,
+    views.PICK_TIMES: _addmed_button,
+    views.PICK_END: _addmed_button,
+    views.STOCKINGS_ON: _stockings_button,
+    views.STOCKINGS_OFF: _stockings_button,
+    views.FORGET_YES: _forget_button,
+    views.FORGET_NO: _forget_button,
+}
+
+
+# ---------------------------------------------------------------------- a kept request, once the zone is set
+
+
+def pending_listener(app: ClotApplication) -> Callable[[int, str | None, str], Awaitable[None]]:
+    """Return a time-zone listener that adds the /addmed or /stockings kept while the zone was missing."""
+
+    async def listener(user_id: int, old_zone: str | None, new_zone: str) -> None:
+        data = app.user_data.get(user_id)
+        pending = data.pop(PENDING_KEY, None) if data is not None else None
+        if not isinstance(pending, dict):
+            return
+        services: Services = app.bot_data[SERVICES_KEY]
+        args = [str(a) for a in pending.get("args", [])]
+        chat_id = int(pending.get("chat_id", user_id))
+        try:
+            text = await _add_pending(services, user_id, str(pending.get("command")), args, new_zone)
+            if text is not None:
+                await app.bot.send_message(
+                    chat_id,
+                    f"{views.render_pending_added_intro(new_zone)}\n\n{text}",
+                    parse_mode=ParseMode.HTML,
+                )
+        except (StorageUnavailable, TelegramError) as exc:
+            log.warning("kept reminder request not added: user=%s error=%s", user_id, type(exc).__name__)
+
+    return listener
+
+
+async def _add_pending(
+    services: Services, user_id: int, command: str, args: list[str], zone: str
+) -> str | None:
+    today = local_today(zone, services.clock.now())
+    if command == "stockings":
+        stockings_request = parse_stockings(args)
+        if isinstance(stockings_request, ParseError):
+            return None
+        outcome = await services.reminders.set_stockings(user_id, stockings_request)
+        return None if isinstance(outcome, TimezoneRequired) else views.render_stockings_set(outcome)
+    request = parse_addmed(args, today=today)
+    if isinstance(request, ParseError):
+        return views.render_parse_error(request)
+    added = await services.reminders.add_medication(user_id, request)
+    if isinstance(added, PlanAdded):
+        return views.render_plan_added(added)
+    if isinstance(added, PlanOverlaps):
+        return views.render_plan_overlaps(added)
+    return None
+
+
+def register(app: ClotApplication) -> set[str]:
+    """Register the reminder commands and buttons; return the command names."""
+    private = filters.ChatType.PRIVATE
+    app.add_handler(CommandHandler("addmed", addmed, filters=private))
+    app.add_handler(CommandHandler("stockings", stockings, filters=private))
+    app.add_handler(CommandHandler("reminders", reminders_command, filters=private))
+    app.add_handler(CommandHandler("history", history_command, filters=private))
+    app.add_handler(CommandHandler("export", export_command, filters=private))
+    app.add_handler(CommandHandler("forget", forget_command, filters=private))
+    app.add_handler(CallbackQueryHandler(button, pattern=rf"^{views.CALLBACK_PREFIX}:"))
+    services: Services = app.bot_data[SERVICES_KEY]
+    services.users.on_timezone_changed(pending_listener(app))
+    return {"addmed", "stockings", "reminders", "history", "export", "forget"}
