@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     reminder_follow_up_minutes: int = Field(default=30, ge=1, le=24 * 60)
     reminder_missed_after_minutes: int = Field(default=240, ge=1, le=24 * 60)
     reminder_tick_seconds: float = Field(default=20.0, gt=0, le=300)
+    # False makes `run` intake-only, for deployments where `python -m bot worker` processes dispatch.
+    reminder_dispatch: bool = True
+    reminder_claim_lease_seconds: float = Field(default=120.0, ge=5, le=3600)
     polling_timeout_seconds: int = Field(default=10, ge=0, le=50)
     database_pool_size: int = Field(default=5, ge=1, le=200)
     database_max_overflow: int = Field(default=10, ge=0, le=200)
@@ -54,6 +57,8 @@ class Settings(BaseSettings):
     webhook_secret_token: SecretStr | None = None
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
     telegram_allow_paid_broadcast: bool = False
+    # Telegram's 30/s is per bot, not per process: with N sending processes give each about 30/N.
+    telegram_max_messages_per_second: float = Field(default=30.0, gt=0, le=1000)
 
     @field_validator("log_level", mode="before")
     @classmethod

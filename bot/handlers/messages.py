@@ -1,0 +1,96 @@
+"""Free text, unknown commands and everything else: red flags first, then flows, then answers."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Message, Update
+from telegram.constants import ChatType, ParseMode
+from telegram.ext import CallbackQueryHandler, MessageHandler, filters
+
+from bot.domain.triage import Severity, detect_red_flags
+from bot.handlers.common import ClotApplication, ClotContext
+from bot.handlers.qa import reply_with_answer
+from bot.handlers.reminders import handle_flow_text, is_reminder_flow
+from bot.handlers.settings import FLOW_COUNTRY, FLOW_TIMEZONE, handle_country_text, handle_timezone_text
+from bot.views import common as views
+from bot.views.safety import render_red_flag_reply
+
+log = logging.getLogger(__name__)
+
+
+async def reply_to_red_flags(message: Message, user_id: int, text: str, context: ClotContext) -> Severity:
+    """Detect warning signs in ``text`` and, if any, reply with safety guidance first; return the level."""
+    profile = await context.services.users.safety_profile(user_id)
+    result = detect_red_flags(text, on_blood_thinners=profile.on_blood_thinners)
+    if result.severity is Severity.INFO:
+        return result.severity
+    info = context.services.emergency.lookup(profile.country)
+    # The outcome level is logged for monitoring; the text and the signs never are.
+    log.info("red flag reply: user=%s level=%s", user_id, result.severity.name)
+    await message.reply_text(render_red_flag_reply(result, info), parse_mode=ParseMode.HTML)
+    return result.severity
+
+
+async def free_text(update: Update, context: ClotContext) -> None:
+    """Answer a typed message: safety guidance if it reports warning signs, else a flow step or an answer."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None or not message.text:
+        return
+    text = message.text
+    severity = await reply_to_red_flags(message, user.id, text, context)
+    if severity is Severity.EMERGENCY:
+        return  # nothing may dilute "call the emergency number now"
+    flow = context.user_data.get("flow") if context.user_data is not None else None
+    if flow == FLOW_COUNTRY and context.user_data is not None:
+        context.user_data.pop("flow", None)
+        await handle_country_text(message, user.id, text, context)
+        return
+    if flow == FLOW_TIMEZONE and context.user_data is not None:
+        context.user_data.pop("flow", None)
+        await handle_timezone_text(message, user.id, text, context)
+        return
+    if is_reminder_flow(flow) and context.user_data is not None:
+        context.user_data.pop("flow", None)
+        await handle_flow_text(message, user.id, str(flow), text, context)
+        return
+    if message.chat.type != ChatType.PRIVATE and severity is Severity.INFO:
+        return  # in groups ClotCare only speaks up for safety, or when addressed with a command
+    await reply_with_answer(message, text, context, quiet_when_unknown=severity is Severity.URGENT)
+
+
+async def unknown_command(update: Update, context: ClotContext) -> None:
+    """Reply to a command the bot does not have."""
+    message = update.effective_message
+    if message is None or message.chat.type != ChatType.PRIVATE:
+        return
+    await message.reply_text(views.render_unknown_command(), parse_mode=ParseMode.HTML)
+
+
+async def unsupported(update: Update, context: ClotContext) -> None:
+    """Reply to stickers, photos, voice notes and other messages without text (captions are checked)."""
+    message, user = update.effective_message, update.effective_user
+    if message is None:
+        return
+    if message.caption and user is not None:
+        severity = await reply_to_red_flags(message, user.id, message.caption, context)
+        if severity is not Severity.INFO:
+            return
+    if message.chat.type != ChatType.PRIVATE:
+        return
+    await message.reply_text(views.render_unsupported_message(), parse_mode=ParseMode.HTML)
+
+
+async def unknown_button(update: Update, context: ClotContext) -> None:
+    """Answer a button no feature claims (forged, or from an older version of the bot)."""
+    if update.callback_query is not None:
+        await update.callback_query.answer(views.render_stale_button())
+
+
+def register(app: ClotApplication) -> set[str]:
+    """Register the catch-all handlers (must come after every feature's handlers)."""
+    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, free_text))
+    app.add_handler(MessageHandler(filters.COMMAND, unknown_command))
+    app.add_handler(MessageHandler(~filters.COMMAND & ~filters.StatusUpdate.ALL & ~filters.TEXT, unsupported))
+    app.add_handler(CallbackQueryHandler(unknown_button))
+    return set()
