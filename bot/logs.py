@@ -37,3 +37,6 @@ def configure_logging(level: str, secrets: Iterable[str] = ()) -> None:
     # httpx logs every request URL at INFO, and Telegram URLs contain the bot token.
     for noisy in ("httpx", "httpcore", "apscheduler", "aiosqlite", "asyncio"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # At DEBUG, python-telegram-bot logs whole updates and replies: message text and symptoms.
+    # They never go to the logs, whatever LOG_LEVEL says (SAFETY.md rule 9).
+    logging.getLogger("telegram").setLevel(max(logging.INFO, logging.getLevelName(level)))

@@ -6,7 +6,7 @@ import logging
 
 from telegram import Message, Update
 from telegram.constants import ChatType, ParseMode
-from telegram.ext import CallbackQueryHandler, MessageHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.domain.triage import Severity, detect_red_flags
 from bot.handlers.common import ClotApplication, ClotContext
@@ -59,6 +59,20 @@ async def free_text(update: Update, context: ClotContext) -> None:
     await reply_with_answer(message, text, context, quiet_when_unknown=severity is Severity.URGENT)
 
 
+# Commands about one person's health or settings: answered only in a private chat.
+PERSONAL_COMMANDS = frozenset(
+    {"settings", "country", "timezone", "addmed", "stockings", "reminders", "history", "export", "forget"}
+)
+
+
+async def private_only(update: Update, context: ClotContext) -> None:
+    """Ask a group member to use a private chat for personal commands (nothing personal is shown)."""
+    message = update.effective_message
+    if message is None:
+        return
+    await message.reply_text(views.render_private_only(context.bot.username), parse_mode=ParseMode.HTML)
+
+
 async def unknown_command(update: Update, context: ClotContext) -> None:
     """Reply to a command the bot does not have."""
     message = update.effective_message
@@ -90,6 +104,9 @@ async def unknown_button(update: Update, context: ClotContext) -> None:
 def register(app: ClotApplication) -> set[str]:
     """Register the catch-all handlers (must come after every feature's handlers)."""
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, free_text))
+    app.add_handler(
+        CommandHandler(sorted(PERSONAL_COMMANDS), private_only, filters=~filters.ChatType.PRIVATE)
+    )
     app.add_handler(MessageHandler(filters.COMMAND, unknown_command))
     app.add_handler(MessageHandler(~filters.COMMAND & ~filters.StatusUpdate.ALL & ~filters.TEXT, unsupported))
     app.add_handler(CallbackQueryHandler(unknown_button))

@@ -202,9 +202,11 @@ async def settings_button(update: Update, context: ClotContext) -> None:
 
 def register(app: ClotApplication) -> set[str]:
     """Register the handlers of this module; return the command names."""
-    app.add_handler(CommandHandler("settings", settings))
-    app.add_handler(CommandHandler("country", country_command))
-    app.add_handler(CommandHandler("timezone", timezone_command))
+    # Personal settings only in a private chat; in a group they would show to every member.
+    private = filters.ChatType.PRIVATE
+    app.add_handler(CommandHandler("settings", settings, filters=private))
+    app.add_handler(CommandHandler("country", country_command, filters=private))
+    app.add_handler(CommandHandler("timezone", timezone_command, filters=private))
     app.add_handler(MessageHandler(filters.LOCATION & filters.ChatType.PRIVATE, location))
     app.add_handler(CallbackQueryHandler(settings_button, pattern=r"^set:"))
     return {"settings", "country", "timezone"}

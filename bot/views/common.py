@@ -247,6 +247,14 @@ def render_cancelled(anything: bool) -> str:
     return "There was nothing to stop. /help lists what I can do."
 
 
+def render_private_only(bot_username: str) -> str:
+    """Ask a group member to use a private chat for personal commands."""
+    return (
+        "That's personal, so I only do it in a private chat — "
+        f"open @{escape(bot_username)} and send the command there. /emergency and /signs work here too."
+    )
+
+
 def render_unknown_command() -> str:
     """Reply to a command the bot does not have."""
     return "I don't know that command. /help lists what I can do — or just type your question."

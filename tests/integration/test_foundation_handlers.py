@@ -218,3 +218,17 @@ async def test_errors_are_logged_without_text_and_the_user_gets_an_apology(
     assert "secret-question-42" not in caplog.text
     assert "RuntimeError" in caplog.text
     assert "123456:TEST-TOKEN" not in caplog.text
+
+
+@pytest.mark.parametrize(
+    "command", ["/settings", "/country uk", "/timezone berlin", "/reminders", "/history"]
+)
+async def test_personal_commands_in_a_group_ask_for_a_private_chat(bot: BotHarness, command: str) -> None:
+    group = -100200300
+    await bot.send(USER, "/country de")  # the member's own settings, made in private
+    replies = await bot.send(USER, command, chat_id=group, chat_type="group")
+    (reply,) = replies
+    assert "private chat" in reply.plain_text
+    assert "Germany" not in reply.plain_text
+    (private,) = await bot.send(USER, "/settings")
+    assert "Germany" in private.plain_text  # nothing changed from the group
