@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from http import HTTPStatus
-from typing import Any, Final
+from typing import Final
 
 from telegram import Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
@@ -14,14 +14,13 @@ from typing_extensions import override
 
 from bot.handlers.common import ClotApplication, ClotContext
 from bot.metrics import Metrics
+from bot.transport import DelegatingRequest, Timeout
 
 METRICS_KEY: Final = "metrics"
 # Runs before every feature handler (groups are processed in ascending order) and never stops them.
 COUNT_GROUP: Final = -100
 _SENDING_PREFIXES: Final = ("send", "edit", "copy", "forward")
 _NOT_A_MESSAGE: Final = frozenset({"sendChatAction"})
-# Timeouts are passed through untouched (PTB's DefaultValue sentinels included).
-_Timeout = Any
 
 
 def error_kind(exc: BaseException) -> str:
@@ -50,30 +49,14 @@ def register_update_counter(app: ClotApplication, metrics: Metrics) -> None:
     app.add_handler(TypeHandler(Update, count_update), group=COUNT_GROUP)
 
 
-class MeteredRequest(BaseRequest):
+class MeteredRequest(DelegatingRequest):
     """Wrap a PTB transport: count messages sent and Bot API errors by kind; change nothing else."""
 
-    __slots__ = ("_inner", "_metrics")
+    __slots__ = ("_metrics",)
 
     def __init__(self, inner: BaseRequest, metrics: Metrics) -> None:
-        self._inner = inner
+        super().__init__(inner)
         self._metrics = metrics
-
-    @property
-    @override
-    def read_timeout(self) -> float | None:
-        """Return the wrapped transport's default read timeout."""
-        return self._inner.read_timeout
-
-    @override
-    async def initialize(self) -> None:
-        """Initialise the wrapped transport."""
-        await self._inner.initialize()
-
-    @override
-    async def shutdown(self) -> None:
-        """Shut the wrapped transport down."""
-        await self._inner.shutdown()
 
     @override
     async def do_request(
@@ -81,10 +64,10 @@ class MeteredRequest(BaseRequest):
         url: str,
         method: str,
         request_data: RequestData | None = None,
-        read_timeout: _Timeout = BaseRequest.DEFAULT_NONE,
-        write_timeout: _Timeout = BaseRequest.DEFAULT_NONE,
-        connect_timeout: _Timeout = BaseRequest.DEFAULT_NONE,
-        pool_timeout: _Timeout = BaseRequest.DEFAULT_NONE,
+        read_timeout: Timeout = BaseRequest.DEFAULT_NONE,
+        write_timeout: Timeout = BaseRequest.DEFAULT_NONE,
+        connect_timeout: Timeout = BaseRequest.DEFAULT_NONE,
+        pool_timeout: Timeout = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
         """Make the HTTP request through the wrapped transport and count its outcome."""
         try:

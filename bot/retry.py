@@ -16,10 +16,12 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from http import HTTPStatus
-from typing import Any, Final
+from typing import Final
 
 from telegram.request import BaseRequest, RequestData
 from typing_extensions import override
+
+from bot.transport import DelegatingRequest, Timeout
 
 log = logging.getLogger(__name__)
 
@@ -27,13 +29,12 @@ DEFAULT_RETRIES: Final = 3
 DEFAULT_BASE_DELAY: Final = 0.5
 # Long polling has its own retry loop in PTB's Updater; retrying it here would only delay shutdown.
 _NOT_RETRIED: Final = frozenset({"getupdates"})
-_Timeout = Any
 
 
-class RetryingRequest(BaseRequest):
+class RetryingRequest(DelegatingRequest):
     """Wrap a PTB transport; repeat calls answered with HTTP 5xx (after 0.5 s, 1 s, 2 s by default)."""
 
-    __slots__ = ("_base_delay", "_inner", "_retries", "_sleep")
+    __slots__ = ("_base_delay", "_retries", "_sleep")
 
     def __init__(
         self,
@@ -45,26 +46,10 @@ class RetryingRequest(BaseRequest):
     ) -> None:
         if retries < 0 or base_delay < 0:
             raise ValueError("retries and base_delay must not be negative")
-        self._inner = inner
+        super().__init__(inner)
         self._retries = retries
         self._base_delay = base_delay
         self._sleep = sleep
-
-    @property
-    @override
-    def read_timeout(self) -> float | None:
-        """Return the wrapped transport's default read timeout."""
-        return self._inner.read_timeout
-
-    @override
-    async def initialize(self) -> None:
-        """Initialise the wrapped transport."""
-        await self._inner.initialize()
-
-    @override
-    async def shutdown(self) -> None:
-        """Shut the wrapped transport down."""
-        await self._inner.shutdown()
 
     @override
     async def do_request(
@@ -72,10 +57,10 @@ class RetryingRequest(BaseRequest):
         url: str,
         method: str,
         request_data: RequestData | None = None,
-        read_timeout: _Timeout = BaseRequest.DEFAULT_NONE,
-        write_timeout: _Timeout = BaseRequest.DEFAULT_NONE,
-        connect_timeout: _Timeout = BaseRequest.DEFAULT_NONE,
-        pool_timeout: _Timeout = BaseRequest.DEFAULT_NONE,
+        read_timeout: Timeout = BaseRequest.DEFAULT_NONE,
+        write_timeout: Timeout = BaseRequest.DEFAULT_NONE,
+        connect_timeout: Timeout = BaseRequest.DEFAULT_NONE,
+        pool_timeout: Timeout = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
         """Make the request; repeat it while Telegram answers 5xx and retries are left."""
         # The URL is .../bot<token>/<method>: only the method is ever logged.

@@ -21,6 +21,7 @@ TELEGRAM_ALLOWED = (
     "bot/ratelimit.py",
     "bot/instrumentation.py",
     "bot/retry.py",
+    "bot/transport.py",
 )
 
 FORBIDDEN: dict[str, tuple[str, ...]] = {
