@@ -640,28 +640,25 @@ class ReminderService:
 
     async def record_taken(self, user_id: int, occurrence_id: int) -> AnswerResult:
         """Record that the dose was taken now; a second "Taken" changes nothing (double-dose guard)."""
-        now = self._clock.now()
-        async with self._uow_factory() as uow:
-            updated = await uow.reminders.mark_taken(occurrence_id, user_id, now)
-            if updated is not None:
-                found = await uow.reminders.get_occurrence(occurrence_id)
-                await uow.commit()
-                assert found is not None
-                log.info("taken: user=%s occurrence=%s", user_id, occurrence_id)
-                return AnswerResult(AnswerStatus.RECORDED, reminder_info(*found), now, updated.answered_from)
-            found = await uow.reminders.get_occurrence(occurrence_id)
-        return self._refused(found, user_id)
+        return await self._record_answer(user_id, occurrence_id, skipped=False)
 
     async def record_skip(self, user_id: int, occurrence_id: int) -> AnswerResult:
         """Record that the user chose to skip this reminder."""
+        return await self._record_answer(user_id, occurrence_id, skipped=True)
+
+    async def _record_answer(self, user_id: int, occurrence_id: int, *, skipped: bool) -> AnswerResult:
+        """Apply Taken or Skip with one conditional update (ownership and double-dose guard in one)."""
         now = self._clock.now()
         async with self._uow_factory() as uow:
-            updated = await uow.reminders.mark_skipped(occurrence_id, user_id, now)
+            mark = uow.reminders.mark_skipped if skipped else uow.reminders.mark_taken
+            updated = await mark(occurrence_id, user_id, now)
             if updated is not None:
                 found = await uow.reminders.get_occurrence(occurrence_id)
                 await uow.commit()
                 assert found is not None
-                log.info("skipped: user=%s occurrence=%s", user_id, occurrence_id)
+                log.info(
+                    "%s: user=%s occurrence=%s", "skipped" if skipped else "taken", user_id, occurrence_id
+                )
                 return AnswerResult(AnswerStatus.RECORDED, reminder_info(*found), now, updated.answered_from)
             found = await uow.reminders.get_occurrence(occurrence_id)
         return self._refused(found, user_id)
