@@ -41,8 +41,12 @@ pytest: install
 
 test: lint typecheck pytest
 
+# bench/scale.py needs TEST_POSTGRES_URL for its PostgreSQL parts (it says so and skips them otherwise).
 bench: install
 	$(BIN)/python bench/qa.py
+	$(BIN)/python bench/triage_eval.py
+	$(BIN)/python bench/reminders.py --plans 20000
+	$(BIN)/python bench/scale.py
 
 chaos: install
 	$(BIN)/python -m pytest -q -m chaos --run-chaos

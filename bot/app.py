@@ -100,7 +100,11 @@ def build_runtime(
         qa=knowledge.qa,
         reminders=reminder_service,
         dispatcher=Dispatcher(
-            lambda: SqlUnitOfWork(session_factory), policy, on_blocked=users.deactivate, metrics=metrics
+            lambda: SqlUnitOfWork(session_factory),
+            policy,
+            on_blocked=users.deactivate,
+            metrics=metrics,
+            clock=clock,
         ),
     )
     return Runtime(services=services, engine=engine, metrics=metrics)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import warnings
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Final
 
 from telegram import Bot, InlineKeyboardMarkup
@@ -100,6 +100,13 @@ def register_jobs(app: ClotApplication, *, interval_seconds: float = 20.0) -> No
         first=0.0,
         name=TICK_JOB_NAME,
         # One tick at a time; a late tick still runs (the database remembers what is due) and
-        # missed runs collapse into one.
-        job_kwargs={"max_instances": 1, "coalesce": True, "misfire_grace_time": None},
+        # missed runs collapse into one. An explicit next_run_time makes the first tick run when the
+        # JobQueue starts: with first=0 alone APScheduler computes it from the (earlier) build time
+        # and the first tick came a whole interval after start-up. Scheduler time, not the app clock.
+        job_kwargs={
+            "max_instances": 1,
+            "coalesce": True,
+            "misfire_grace_time": None,
+            "next_run_time": datetime.now(UTC),
+        },
     )

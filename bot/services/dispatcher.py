@@ -33,6 +33,7 @@ from enum import StrEnum
 from functools import partial
 from typing import Protocol
 
+from bot.domain.clock import Clock
 from bot.domain.reminders import (
     Action,
     OccurrenceStatus,
@@ -192,6 +193,7 @@ class Dispatcher:
         materialise_batch: int = 500,
         on_blocked: BlockedListener | None = None,
         metrics: DispatchMetrics | None = None,
+        clock: Clock | None = None,
     ) -> None:
         if batch_size < 1 or max_batches < 1 or concurrency < 1 or materialise_batch < 1:
             raise ValueError("dispatcher sizes must be positive")
@@ -203,6 +205,7 @@ class Dispatcher:
         self._materialise_batch = materialise_batch
         self._on_blocked = on_blocked
         self._metrics = metrics
+        self._clock = clock
         self._stopping = False
 
     @property
@@ -223,7 +226,12 @@ class Dispatcher:
         tally = _Tally(self._metrics)
         tally.add("materialised", await self.materialise(now))
         for _ in range(self._max_batches):
-            if self._stopping or not await self._batch(now, sender, tally):
+            if self._stopping:
+                break
+            # A tick can outlast the lease; leasing from its start time would hand out leases that
+            # have already expired, and another dispatcher would send the same rows again.
+            batch_now = now if self._clock is None else max(now, self._clock.now())
+            if not await self._batch(batch_now, sender, tally):
                 break
         report = tally.report()
         if report.claimed or report.materialised:
