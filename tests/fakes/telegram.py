@@ -560,6 +560,7 @@ class FakeBotAPI:
         self._poll_epoch = 0
         self._waiting_polls = 0
         self._faults: dict[str, list[_Fault]] = {}
+        self._hangs: dict[str, list[float]] = {}
         self._open_queries: dict[str, tuple[int, int]] = {}
         self._next_query = 1
         self._scoped_commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
@@ -607,6 +608,12 @@ class FakeBotAPI:
         name = _CANONICAL.get(method.lower())
         recorded: dict[str, Any] = dict(params)
         with self._cond:
+            queue = self._hangs.get(name or "")
+            delay = queue.pop(0) if queue else 0.0
+        if delay:
+            # A hanging Telegram: the call still goes through, but only after the client gave up waiting.
+            time.sleep(delay)
+        with self._cond:
             try:
                 if name is None:
                     raise _ApiError(404, "Not Found")
@@ -640,6 +647,14 @@ class FakeBotAPI:
             retry_after = 1
         with self._cond:
             self._faults.setdefault(name, []).append(_Fault(status, description, retry_after, times))
+
+    def hang_next(self, method: str, seconds: float, *, times: int = 1) -> None:
+        """Delay the next `times` calls of method by seconds before answering (HTTP transport only)."""
+        name = _CANONICAL.get(method.lower())
+        if name is None:
+            raise ValueError(f"the fake Bot API does not implement {method!r}")
+        with self._cond:
+            self._hangs.setdefault(name, []).extend([seconds] * times)
 
     # ------------------------------------------------------------------ user simulation
 
@@ -1660,6 +1675,8 @@ def _parse_multipart(body: bytes, boundary: bytes) -> dict[str, Any]:
 class _FakeHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
+    # socketserver's default backlog of 5 drops connections when several bot processes send at once.
+    request_queue_size = 128
 
     def __init__(self, address: tuple[str, int], api: FakeBotAPI) -> None:
         super().__init__(address, _Handler)
