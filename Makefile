@@ -48,6 +48,10 @@ bench: install
 	$(BIN)/python bench/reminders.py --plans 20000
 	$(BIN)/python bench/scale.py
 
+eval: install
+	$(BIN)/python bench/qa.py
+	$(BIN)/python bench/triage_eval.py
+
 chaos: install
 	$(BIN)/python -m pytest -q -m chaos --run-chaos
 
