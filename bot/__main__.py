@@ -162,7 +162,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     from bot.knowledge.retrieval import Retriever
     from bot.services.qa import QAService
 
-    content = load_content(default_content_dir())
+    content = load_content(_settings().content_dir or default_content_dir())
     service = QAService(content, Retriever(content))
     question = " ".join(args.question)
     result = service.ask(question)
@@ -182,9 +182,12 @@ def cmd_content_check(_args: argparse.Namespace) -> int:
     from bot.domain.emergency import EmergencyDirectory, default_emergency_numbers_path
     from bot.knowledge.loader import ContentError, default_content_dir, load_content
 
+    settings = _settings()
     try:
-        content = load_content(default_content_dir())
-        directory = EmergencyDirectory.load(default_emergency_numbers_path())
+        content = load_content(settings.content_dir or default_content_dir())
+        directory = EmergencyDirectory.load(
+            settings.emergency_numbers_file or default_emergency_numbers_path()
+        )
     except (ContentError, ValueError) as exc:
         print(f"content check failed: {exc}", file=sys.stderr)
         return 1
