@@ -16,6 +16,7 @@ from bot.config import Settings
 from bot.db.base import Base
 from bot.db.migrate import upgrade_to_head
 from bot.db.session import create_engine
+from tests.fakes.seed import admin_sql
 
 POSTGRES_ENV = "TEST_POSTGRES_URL"
 SKIP_POSTGRES_REASON = (
@@ -44,23 +45,6 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.write_sep("=", SKIP_POSTGRES_REASON, yellow=True)
 
 
-async def _admin(url: str, sql: str) -> None:
-    import asyncpg
-
-    parsed = make_url(url)
-    conn = await asyncpg.connect(
-        host=parsed.host or "127.0.0.1",
-        port=parsed.port or 5432,
-        user=parsed.username or "postgres",
-        password=parsed.password,
-        database=parsed.database or "postgres",
-    )
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """Create a fresh PostgreSQL database for this test run, migrated to head; drop it afterwards."""
@@ -68,11 +52,11 @@ def postgres_url() -> Iterator[str]:
     if not base:
         pytest.skip(SKIP_POSTGRES_REASON)
     name = f"clotcare_test_{uuid.uuid4().hex[:12]}"
-    asyncio.run(_admin(base, f'CREATE DATABASE "{name}"'))
+    asyncio.run(admin_sql(base, f'CREATE DATABASE "{name}"'))
     url = make_url(base).set(database=name).render_as_string(hide_password=False)
     upgrade_to_head(url)
     yield url
-    asyncio.run(_admin(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    asyncio.run(admin_sql(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture(scope="session")

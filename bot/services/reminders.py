@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import unicodedata
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
@@ -283,25 +283,7 @@ async def materialise_fully(
         ((_, cursor),) = await materialise_plans(uow, [current], target, policy)
         if cursor <= current.materialised_until:
             break
-        current = _with_cursor(current, cursor)
-
-
-def _with_cursor(plan: PlanRecord, cursor: datetime) -> PlanRecord:
-    return PlanRecord(
-        plan_id=plan.plan_id,
-        user_id=plan.user_id,
-        kind=plan.kind,
-        name=plan.name,
-        dose=plan.dose,
-        times=plan.times,
-        timezone=plan.timezone,
-        first_day=plan.first_day,
-        last_day=plan.last_day,
-        active=plan.active,
-        materialised_until=cursor,
-        created_at=plan.created_at,
-        deleted_at=plan.deleted_at,
-    )
+        current = replace(current, materialised_until=cursor)
 
 
 def local_today(zone: str, now: datetime) -> date:

@@ -48,9 +48,13 @@ class BotProcess:
         env.update(self.extra_env)
         return env
 
+    # The Bot API call that tells the process is up; polling processes also wait for the first long poll.
+    ready_method = "setMyCommands"
+    polls = True
+
     def start(self, timeout: float = 30.0) -> None:
-        """Start the bot and wait until it registered its command menu (so it is polling)."""
-        before = len(self.api.calls_of("setMyCommands"))
+        """Start the bot and wait until it is ready (command menu registered, and polling if it polls)."""
+        before = len(self.api.calls_of(self.ready_method))
         with self.log_path.open("ab") as log:
             self._proc = subprocess.Popen(
                 [sys.executable, "-m", "bot", "run"],
@@ -61,11 +65,12 @@ class BotProcess:
             )
         self.starts += 1
         deadline = time.monotonic() + timeout
-        while len(self.api.calls_of("setMyCommands")) <= before:
+        while len(self.api.calls_of(self.ready_method)) <= before:
             assert self._proc.poll() is None, f"bot exited early:\n{self.logs()}"
             assert time.monotonic() < deadline, f"bot did not start within {timeout}s:\n{self.logs()}"
             time.sleep(0.05)
-        self.api.wait_until_polling(timeout=max(1.0, deadline - time.monotonic()))
+        if self.polls:
+            self.api.wait_until_polling(timeout=max(1.0, deadline - time.monotonic()))
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 20.0) -> int:
         """Stop the bot with ``sig``; return its exit code."""

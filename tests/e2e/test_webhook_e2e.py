@@ -7,7 +7,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -33,6 +32,9 @@ def _free_port() -> int:
 class WebhookBot(BotProcess):
     """A bot process in webhook mode: ready once it has registered its webhook (it never polls)."""
 
+    ready_method = "setWebhook"
+    polls = False
+
     def __init__(self, api: FakeBotAPI, server: FakeTelegramServer, tmp_path: Path) -> None:
         super().__init__(api, server, f"sqlite:///{tmp_path / 'webhook.sqlite3'}", tmp_path / "bot.log")
         self.port = _free_port()
@@ -47,24 +49,6 @@ class WebhookBot(BotProcess):
             "WEBHOOK_SECRET_TOKEN": self.secret,
         }
         self.local = f"http://127.0.0.1:{self.port}"
-
-    def start(self, timeout: float = 30.0) -> None:
-        """Start the bot and wait until it registered its webhook (so it is listening)."""
-        before = len(self.api.calls_of("setWebhook"))
-        with self.log_path.open("ab") as log:
-            self._proc = subprocess.Popen(
-                [sys.executable, "-m", "bot", "run"],
-                cwd=self.log_path.parent,
-                env=self.env(),
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        self.starts += 1
-        deadline = time.monotonic() + timeout
-        while len(self.api.calls_of("setWebhook")) <= before:
-            assert self._proc.poll() is None, f"bot exited early:\n{self.logs()}"
-            assert time.monotonic() < deadline, f"bot did not start within {timeout}s:\n{self.logs()}"
-            time.sleep(0.05)
 
     def post(self, update: dict[str, Any], secret: str | None) -> httpx.Response:
         """POST one update the way Telegram would."""

@@ -128,7 +128,8 @@ async def status_counts(url: str) -> dict[str, int]:
         await engine.dispose()
 
 
-async def _admin(base_url: str, sql: str) -> None:
+async def admin_sql(base_url: str, sql: str) -> None:
+    """Run one statement on the server of ``base_url`` (CREATE/DROP DATABASE cannot run in a transaction)."""
     import asyncpg
 
     parsed = make_url(base_url)
@@ -149,10 +150,10 @@ async def _admin(base_url: str, sql: str) -> None:
 def fresh_postgres(base_url: str, prefix: str = "clotcare_scale") -> Iterator[str]:
     """Create a PostgreSQL database next to ``base_url``, migrated to head; drop it afterwards."""
     name = f"{prefix}_{uuid.uuid4().hex[:10]}"
-    asyncio.run(_admin(base_url, f'CREATE DATABASE "{name}"'))
+    asyncio.run(admin_sql(base_url, f'CREATE DATABASE "{name}"'))
     url = make_url(base_url).set(database=name).render_as_string(hide_password=False)
     try:
         upgrade_to_head(url)
         yield url
     finally:
-        asyncio.run(_admin(base_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        asyncio.run(admin_sql(base_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
