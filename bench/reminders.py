@@ -72,6 +72,22 @@ class Row:
     note: str
 
 
+def measured_row(mode: str, plans: int, transport: CountingRequest, elapsed: float, note: str) -> Row:
+    """Build a row from what the fake delivered: one chat per plan, so extra sends are duplicates."""
+    chats, sends = transport.delivered()
+    return Row(
+        mode=mode,
+        plans=plans,
+        delivered=chats,
+        lost=plans - chats,
+        duplicates=sends - chats,
+        dispatch_seconds=elapsed,
+        per_second=sends / elapsed if elapsed else 0.0,
+        peak_rss_mib=peak_rss_mib(),
+        note=note,
+    )
+
+
 def peak_rss_mib() -> float:
     """Return this process's peak resident set size in MiB (Linux reports KiB, macOS bytes)."""
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -207,17 +223,12 @@ async def run_database(plans: int, batch: int, concurrency: int) -> Row:
             )
         await engine.dispose()
         await bot.shutdown()
-    chats, sends = transport.delivered()
-    return Row(
-        mode="database tick (ClotCare)",
-        plans=plans,
-        delivered=chats,
-        lost=plans - chats,
-        duplicates=sends - chats,
-        dispatch_seconds=elapsed,
-        per_second=sends / elapsed if elapsed else 0.0,
-        peak_rss_mib=peak_rss_mib(),
-        note=f"materialise {materialised:.1f} s; batch {batch}, {concurrency} sends in flight; "
+    return measured_row(
+        "database tick (ClotCare)",
+        plans,
+        transport,
+        elapsed,
+        f"materialise {materialised:.1f} s; batch {batch}, {concurrency} sends in flight; "
         f"due but still pending {still_pending}; failed {total.failed}; peak RSS before dispatch "
         f"{rss_before:,.0f} MiB",
     )
@@ -295,17 +306,12 @@ async def run_job_queue(plans: int) -> Row:
         # From the instant the reminders fell due until every job has either run or been dropped.
         elapsed = max(wall.perf_counter(), last_done) - due_perf
         await app.stop()
-    chats, sends = transport.delivered()
-    return Row(
-        mode="JobQueue, 1 job/reminder",
-        plans=plans,
-        delivered=chats,
-        lost=plans - chats,
-        duplicates=sends - chats,
-        dispatch_seconds=elapsed,
-        per_second=sends / elapsed if elapsed else 0.0,
-        peak_rss_mib=peak_rss_mib(),
-        note=f"scheduling {scheduled_in:.1f} s, all jobs in place {ready_before_due:.1f} s before they fell "
+    return measured_row(
+        "JobQueue, 1 job/reminder",
+        plans,
+        transport,
+        elapsed,
+        f"scheduling {scheduled_in:.1f} s, all jobs in place {ready_before_due:.1f} s before they fell "
         f"due; jobs run {ran}, dropped as misfired (APScheduler misfire_grace_time 1 s) {missed}; "
         f"peak RSS before dispatch {rss_before:,.0f} MiB",
     )
