@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
@@ -44,6 +44,20 @@ def _settings() -> Settings:
         raise SystemExit(EXIT_CONFIG) from None
 
 
+def refuse_placeholders(settings: Settings, names: tuple[str, ...] | None = None) -> None:
+    """Exit 2 with one line if a setting still holds an example value (change-me, example.org ...)."""
+    from bot.config import placeholder_settings
+
+    found = placeholder_settings(settings, names)
+    if found:
+        print(
+            f"Refusing to start: {', '.join(found)} still hold example values (change-me, example.org). "
+            "Put in the real values; leave WEBHOOK_URL and WEBHOOK_SECRET_TOKEN empty for long polling.",
+            file=sys.stderr,
+        )
+        raise SystemExit(EXIT_CONFIG)
+
+
 def hold_instance_lock(settings: Settings) -> InstanceLock | None:
     """Lock a SQLite database file for this process's lifetime; exit 2 if another process holds it."""
     from bot.db.single_instance import InstanceLocked, acquire_instance_lock
@@ -70,6 +84,44 @@ def _webhook_problem(settings: Settings) -> str | None:
     return None
 
 
+def _check_telegram(settings: Settings) -> int | None:
+    """Wait until Telegram answers getMe (network failures are retried); return an exit code to stop."""
+    import asyncio
+    import signal
+
+    from bot.startup import REJECTED_BY_TELEGRAM, TokenRejected, wait_for_telegram
+
+    assert settings.telegram_bot_token is not None
+    # While waiting for the network, SIGTERM (systemd, docker stop) ends the wait like Ctrl-C does.
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        asyncio.run(
+            wait_for_telegram(settings.telegram_bot_token.get_secret_value(), settings.telegram_api_base_url)
+        )
+    except TokenRejected:
+        print(REJECTED_BY_TELEGRAM, file=sys.stderr)
+        return EXIT_CONFIG
+    except KeyboardInterrupt:
+        print("Stopped while waiting for Telegram to answer.", file=sys.stderr)
+        return 0
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    return None
+
+
+def _serve(serve: Callable[[], None]) -> int:
+    """Run the bot's main loop; a token revoked while running ends it with the same one line, exit 2."""
+    from bot.startup import REJECTED_BY_TELEGRAM, TokenRejected, token_rejection_explained
+
+    try:
+        with token_rejection_explained():
+            serve()
+    except TokenRejected:
+        print(REJECTED_BY_TELEGRAM, file=sys.stderr)
+        return EXIT_CONFIG
+    return 0
+
+
 def cmd_run(_args: argparse.Namespace) -> int:
     """Migrate (unless AUTO_MIGRATE=false) and run the bot: long polling, or a webhook if WEBHOOK_URL."""
     from bot.app import build_application, build_runtime, run_polling, run_webhook
@@ -87,11 +139,11 @@ def cmd_run(_args: argparse.Namespace) -> int:
         if problem is not None:
             print(problem, file=sys.stderr)
             return EXIT_CONFIG
-        secrets = [settings.telegram_bot_token.get_secret_value()]
-        if settings.webhook_secret_token is not None:
-            secrets.append(settings.webhook_secret_token.get_secret_value())
-        configure_logging(settings.log_level, secrets)
+        refuse_placeholders(settings)
+        configure_logging(settings.log_level, settings.secret_values())
         log = logging.getLogger("bot")
+        if (code := _check_telegram(settings)) is not None:
+            return code
         if settings.auto_migrate:
             upgrade_to_head(settings.database_url)
             log.info("database migrated")
@@ -99,11 +151,9 @@ def cmd_run(_args: argparse.Namespace) -> int:
         app = build_application(settings, runtime)
         if settings.webhook_url is not None:
             log.info("starting in webhook mode on port %d", settings.webhook_port)
-            run_webhook(app, settings)
-        else:
-            log.info("starting long polling")
-            run_polling(app, settings)
-        return 0
+            return _serve(lambda: run_webhook(app, settings))
+        log.info("starting long polling")
+        return _serve(lambda: run_polling(app, settings))
     finally:
         if lock is not None:
             lock.release()
@@ -122,16 +172,18 @@ def cmd_worker(_args: argparse.Namespace) -> int:
         if settings.telegram_bot_token is None or not settings.telegram_bot_token.get_secret_value().strip():
             print(BOTFATHER_HELP, file=sys.stderr)
             return EXIT_CONFIG
-        configure_logging(settings.log_level, [settings.telegram_bot_token.get_secret_value()])
+        refuse_placeholders(settings, ("TELEGRAM_BOT_TOKEN", "DATABASE_URL", "DATABASE_PASSWORD"))
+        configure_logging(settings.log_level, settings.secret_values())
         log = logging.getLogger("bot")
+        if (code := _check_telegram(settings)) is not None:
+            return code
         if settings.auto_migrate:
             upgrade_to_head(settings.database_url)
             log.info("database migrated")
         runtime = build_runtime(settings)
         app = build_application(settings, runtime, dispatch=True)
         log.info("starting reminder worker")
-        run_worker(app, settings)
-        return 0
+        return _serve(lambda: run_worker(app, settings))
     finally:
         if lock is not None:
             lock.release()
@@ -143,7 +195,8 @@ def cmd_migrate(_args: argparse.Namespace) -> int:
     from bot.logs import configure_logging
 
     settings = _settings()
-    configure_logging(settings.log_level)
+    refuse_placeholders(settings, ("DATABASE_URL", "DATABASE_PASSWORD"))
+    configure_logging(settings.log_level, settings.secret_values())
     upgrade_to_head(settings.database_url)
     print("Database is up to date.")
     return 0

@@ -5,13 +5,17 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SQLITE_URL = "sqlite:///data/clotcare.sqlite3"
 # Telegram's rule for setWebhook's secret_token (sent back in X-Telegram-Bot-Api-Secret-Token).
 WEBHOOK_SECRET_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,256}")
+# What deploy/clotcare.env.example and documentation put where a real value belongs.
+PLACEHOLDER_MARKERS = ("change-me", "changeme", "replace-me")
+PLACEHOLDER_HOSTS = ("example.org", "example.com", "example.net")
 
 
 def to_async_url(url: str) -> str:
@@ -37,6 +41,8 @@ class Settings(BaseSettings):
     telegram_api_base_url: str = "https://api.telegram.org/bot"
     telegram_file_base_url: str = "https://api.telegram.org/file/bot"
     database_url: str = DEFAULT_SQLITE_URL
+    # Put into DATABASE_URL's password, escaped, so any character works (compose passes POSTGRES_PASSWORD).
+    database_password: SecretStr | None = None
     auto_migrate: bool = True
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     content_dir: Path | None = None
@@ -65,7 +71,9 @@ class Settings(BaseSettings):
     def _upper_log_level(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
 
-    @field_validator("webhook_url", "webhook_secret_token", "metrics_port", mode="before")
+    @field_validator(
+        "webhook_url", "webhook_secret_token", "metrics_port", "database_password", mode="before"
+    )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         # compose files and EnvironmentFiles often carry `NAME=` for "not set".
@@ -79,6 +87,25 @@ class Settings(BaseSettings):
             raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
         return value
 
+    @model_validator(mode="after")
+    def _password_into_url(self) -> Settings:
+        if self.database_password is not None and not self.database_url.startswith("sqlite"):
+            self.database_url = with_password(self.database_url, self.database_password.get_secret_value())
+        return self
+
+    def secret_values(self) -> list[str]:
+        """Return every secret the process holds, for the log and traceback redaction."""
+        from sqlalchemy.engine import make_url
+
+        values = [s.get_secret_value() for s in (self.telegram_bot_token, self.webhook_secret_token) if s]
+        try:
+            password = make_url(self.database_url).password
+        except ValueError:  # a URL SQLAlchemy cannot parse fails later, with its own message
+            password = None
+        if password:
+            values.append(str(password))
+        return [v for v in values if v.strip()]
+
     @property
     def async_database_url(self) -> str:
         """Return the database URL with the async driver filled in."""
@@ -88,3 +115,37 @@ class Settings(BaseSettings):
     def is_sqlite(self) -> bool:
         """Tell whether the database is SQLite (embedded, one process)."""
         return self.async_database_url.startswith("sqlite")
+
+
+def with_password(url: str, password: str) -> str:
+    """Return ``url`` with ``password`` set, percent-encoded (``@``, ``:``, ``/``, ``%`` ... are safe)."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).set(password=password).render_as_string(hide_password=False)
+
+
+def _is_placeholder(value: str) -> bool:
+    folded = value.casefold()
+    if any(marker in folded for marker in PLACEHOLDER_MARKERS):
+        return True
+    host = (urlsplit(folded).hostname or "") if "://" in folded else ""
+    return any(host == h or host.endswith("." + h) for h in PLACEHOLDER_HOSTS)
+
+
+def placeholder_settings(settings: Settings, names: tuple[str, ...] | None = None) -> list[str]:
+    """Return the (upper-case) names of settings that still hold an example value like change-me."""
+    candidates = {
+        "TELEGRAM_BOT_TOKEN": settings.telegram_bot_token,
+        "DATABASE_URL": settings.database_url,
+        "DATABASE_PASSWORD": settings.database_password,
+        "WEBHOOK_URL": settings.webhook_url,
+        "WEBHOOK_SECRET_TOKEN": settings.webhook_secret_token,
+    }
+    found = []
+    for name, value in candidates.items():
+        if names is not None and name not in names:
+            continue
+        text = value.get_secret_value() if isinstance(value, SecretStr) else value
+        if text is not None and _is_placeholder(text):
+            found.append(name)
+    return found

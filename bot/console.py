@@ -21,16 +21,6 @@ Writer = Callable[[str], None]
 Reader = Callable[[str], str]
 
 
-def _fake_api() -> Any:
-    # The fake lives with the tests (it is their strict stand-in for Telegram); the console reuses it.
-    repo = Path(__file__).resolve().parents[1]
-    if str(repo) not in sys.path:
-        sys.path.insert(0, str(repo))
-    from tests.fakes import telegram as fake
-
-    return fake
-
-
 class ConsoleSession:
     """One terminal conversation: feeds what the user types, prints what the bot sends."""
 
@@ -86,8 +76,8 @@ async def _run(database_url: str, read: Reader, write: Writer) -> int:
     from bot.app import build_application, build_runtime
     from bot.config import Settings
     from bot.db.migrate import upgrade_to_head
+    from bot.devtools import fake_telegram as fake
 
-    fake = _fake_api()
     api = fake.FakeBotAPI()
     settings = Settings(
         _env_file=None,

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 
-ALEMBIC_INI = Path(__file__).resolve().parents[2] / "alembic.ini"
+from bot.shipped import shipped_path
 
 
 def alembic_config(database_url: str, *, configure_logging: bool = False) -> Config:
     """Return an Alembic config pointed at ``database_url``."""
-    config = Config(str(ALEMBIC_INI))
+    config = Config(str(shipped_path("alembic.ini")))
     config.attributes["database_url"] = database_url
     config.attributes["configure_logging"] = configure_logging
     return config

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import yaml
 
+from bot.shipped import shipped_path
+
 # "UK" is what people type; "EL" is the EU's own code for Greece.
 _ALIASES: Mapping[str, str] = {"UK": "GB", "EL": "GR"}
 _CODE = re.compile(r"[A-Z]{2}")
@@ -93,7 +95,7 @@ class EmergencyDirectory:
 
 def default_emergency_numbers_path() -> Path:
     """Return the path of the shipped table, content/emergency_numbers.yaml."""
-    return Path(__file__).resolve().parents[2] / "content" / "emergency_numbers.yaml"
+    return shipped_path("content", "emergency_numbers.yaml")
 
 
 def _parse_entry(key: object, value: object) -> EmergencyInfo:

@@ -11,6 +11,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError, field_validator
 
 from bot.domain.content import ContentBase, Source, Topic
+from bot.shipped import shipped_path
 
 MAX_SUMMARY_CHARS = 300
 MIN_QUESTIONS = 5
@@ -120,8 +121,8 @@ class TopicFrontMatter(BaseModel):
 
 
 def default_content_dir() -> Path:
-    """Return the repository's content/topics directory."""
-    return Path(__file__).resolve().parents[2] / "content" / "topics"
+    """Return the shipped content/topics directory (the checkout's, or the installed wheel's)."""
+    return shipped_path("content", "topics")
 
 
 def load_content(directory: Path) -> ContentBase:

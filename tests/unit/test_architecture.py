@@ -22,6 +22,8 @@ TELEGRAM_ALLOWED = (
     "bot/instrumentation.py",
     "bot/retry.py",
     "bot/transport.py",
+    "bot/startup.py",
+    "bot/devtools/",
 )
 
 FORBIDDEN: dict[str, tuple[str, ...]] = {
