@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run migrate test lint typecheck pytest demo console bench chaos eval clean content-check
+.PHONY: install install-prod lint-imports run migrate test lint typecheck pytest demo console bench chaos eval clean content-check
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "ClotCare needs Python 3.11 or newer")'
@@ -16,6 +16,14 @@ $(STAMP): $(BIN)/python pyproject.toml constraints.txt
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# Production: the bot and its pinned dependencies, not editable, without the dev tools (pytest, ruff,
+# mypy ...). The Dockerfile installs the same way, from a wheel. Content, migrations and alembic.ini
+# are read from this checkout when run from it, or from <venv>/share/clotcare otherwise.
+install-prod: $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt .
+	rm -f $(STAMP)  # not the dev install any more: `make install` would reinstall it
 
 run: install
 	$(BIN)/python -m bot run
@@ -39,7 +47,11 @@ typecheck: install
 pytest: install
 	$(BIN)/python -m pytest -q
 
-test: lint typecheck pytest
+# The layer contracts in .importlinter (handlers/jobs -> services -> domain; bot never imports tests).
+lint-imports: install
+	$(BIN)/lint-imports
+
+test: lint typecheck lint-imports pytest
 
 # bench/scale.py needs TEST_POSTGRES_URL for its PostgreSQL parts (it says so and skips them otherwise).
 bench: install
