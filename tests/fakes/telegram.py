@@ -3,6 +3,15 @@
 from __future__ import annotations
 
 from bot.devtools.fake_telegram import (
+    DELETE_WINDOW_SECONDS,
+    MAX_CALLBACK_ANSWER_LENGTH,
+    MAX_CALLBACK_DATA_BYTES,
+    MAX_CAPTION_LENGTH,
+    MAX_COMMAND_DESCRIPTION,
+    MAX_COMMANDS,
+    MAX_TEXT_LENGTH,
+    MAX_UPDATES_LIMIT,
+    MAX_UPLOAD_BYTES,
     ApiCall,
     BotMessage,
     FakeBotAPI,
@@ -13,6 +22,15 @@ from bot.devtools.fake_telegram import (
 )
 
 __all__ = [
+    "DELETE_WINDOW_SECONDS",
+    "MAX_CALLBACK_ANSWER_LENGTH",
+    "MAX_CALLBACK_DATA_BYTES",
+    "MAX_CAPTION_LENGTH",
+    "MAX_COMMANDS",
+    "MAX_COMMAND_DESCRIPTION",
+    "MAX_TEXT_LENGTH",
+    "MAX_UPDATES_LIMIT",
+    "MAX_UPLOAD_BYTES",
     "ApiCall",
     "BotMessage",
     "FakeBotAPI",

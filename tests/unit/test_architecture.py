@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -136,3 +137,22 @@ def test_nothing_is_built_at_import_time(path: Path) -> None:
                 break
             name = call.func.id if isinstance(call.func, ast.Name) else getattr(call.func, "attr", "")
             assert name not in BUILDERS, f"{_rel(path)}:{call.lineno} builds {name} at import time"
+
+
+def test_the_old_fake_paths_re_export_everything_public() -> None:
+    import bot.devtools.fake_telegram as moved
+    import bot.devtools.telegram_html as moved_html
+    import tests.fakes.telegram as shim
+    import tests.fakes.telegram_html as shim_html
+
+    for new, old in ((moved, shim), (moved_html, shim_html)):
+        public = {
+            name
+            for name, value in vars(new).items()
+            if not name.startswith("_")
+            and not isinstance(value, ModuleType)
+            and getattr(value, "__module__", new.__name__) == new.__name__
+        }
+        public -= {"annotations"}
+        assert public <= set(old.__all__), f"{old.__name__} misses {sorted(public - set(old.__all__))}"
+        assert all(getattr(old, name) is getattr(new, name) for name in old.__all__)
