@@ -128,7 +128,10 @@ def _is_placeholder(value: str) -> bool:
     folded = value.casefold()
     if any(marker in folded for marker in PLACEHOLDER_MARKERS):
         return True
-    host = (urlsplit(folded).hostname or "") if "://" in folded else ""
+    try:
+        host = (urlsplit(folded).hostname or "") if "://" in folded else ""
+    except ValueError:  # e.g. a broken IPv6 literal; the setting's own check reports it
+        return False
     return any(host == h or host.endswith("." + h) for h in PLACEHOLDER_HOSTS)
 
 

@@ -212,3 +212,12 @@ def test_every_setting_is_in_the_readme_configuration_table() -> None:
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     missing = sorted(name for name in SETTINGS_ENV if f"| `{name}` |" not in readme)
     assert not missing, f"add these to the configuration table in README.md: {missing}"
+
+
+@pytest.mark.parametrize("name", ["clotcare.service", "clotcare-worker@.service"])
+def test_start_limits_sit_in_the_unit_section_where_systemd_reads_them(name: str) -> None:
+    # `systemd-analyze verify` warned "Unknown key 'StartLimitIntervalSec' in section [Service], ignoring".
+    unit = _unit(name)
+    assert unit["Unit"]["StartLimitIntervalSec"] == "300"
+    assert unit["Unit"]["StartLimitBurst"] == "10"
+    assert not {"StartLimitIntervalSec", "StartLimitBurst"} & set(unit["Service"])
