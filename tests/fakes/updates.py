@@ -2,7 +2,7 @@
 
 Each builder goes through ``FakeBotAPI``'s own bookkeeping (chat and message stores, the update queue)
 so the bot can reply to what it receives exactly as in production, and returns the Update dict to feed
-to ``BotHarness.feed``. Kept apart from ``tests/fakes/telegram.py`` so that module stays the single,
+to ``BotHarness.feed``. Kept apart from ``bot/devtools/fake_telegram.py`` so that module stays the single,
 reviewed model of Telegram; the private helpers used here are that module's own.
 """
 
