@@ -45,7 +45,7 @@ def _lint_imports(cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     env["PYTHONPATH"] = str(cwd)  # the copy's bot/ wins over the editable install's
     return subprocess.run(
-        [str(LINT_IMPORTS), "--config", str(cwd / ".importlinter"), "--no-cache"],
+        [str(LINT_IMPORTS), "--no-cache", str(cwd / ".importlinter")],
         cwd=cwd,
         env=env,
         capture_output=True,
