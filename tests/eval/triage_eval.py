@@ -10,7 +10,10 @@ import yaml
 
 from bot.domain.triage import Severity, detect_red_flags
 
-CASES_PATH = Path(__file__).resolve().parent / "triage_cases.yaml"
+EVAL_DIR = Path(__file__).resolve().parent
+CASES_PATH = EVAL_DIR / "triage_cases.yaml"
+HELDOUT_PATH = EVAL_DIR / "triage_heldout.yaml"
+OVERESCALATION_PATH = EVAL_DIR / "triage_overescalation.yaml"
 LABELS: Mapping[str, Severity] = {
     "emergency": Severity.EMERGENCY,
     "urgent": Severity.URGENT,
@@ -97,12 +100,12 @@ def _share(part: int, whole: int) -> float:
     return 1.0 if whole == 0 else part / whole
 
 
-def load_cases(path: Path = CASES_PATH) -> list[Case]:
-    """Read the labelled cases from YAML."""
+def load_cases(path: Path = CASES_PATH, *, default_label: str | None = None) -> list[Case]:
+    """Read the labelled cases from YAML (a case without a label gets ``default_label``)."""
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     cases: list[Case] = []
     for i, item in enumerate(data["cases"]):
-        label = item["label"]
+        label = item.get("label", default_label)
         if label not in LABELS:
             raise ValueError(f"case {i}: unknown label {label!r}")
         thinners = item.get("on_blood_thinners")
