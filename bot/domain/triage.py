@@ -25,6 +25,12 @@ How a message is read, in order:
 
 Where the reading is unsure the rules lean towards escalation: "not sure if I'm breathless" is
 breathless, a question that says "my"/"I" is a report, and an "and" ends a negation.
+
+Since issue 16 the main reader is the concept engine (bot/domain/triage_concepts.py) with its
+language pack (triage_rules/en.yaml) and the severity rules (triage_rules/severity.yaml), which a
+clinician can review as data. The phrase rules in this module are the English legacy layer: they run
+alongside and their signs are added, so nothing the old detector caught is lost. A message that
+sounds like a symptom but reaches no sign comes back ``uncertain`` (SAFETY.md rule 11).
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib import resources
 from typing import Final, Literal
 
 from rapidfuzz import process
@@ -52,10 +59,16 @@ class Severity(enum.IntEnum):
 
 @dataclass(frozen=True, slots=True)
 class TriageResult:
-    """What the detector concluded and which signs it saw."""
+    """What the detector concluded and which signs it saw.
+
+    ``uncertain`` is only ever set with ``Severity.INFO``: the message sounds like a symptom (or names
+    a sign in a way that may or may not be about the writer now) but reaches no rule, so the caller
+    asks "Is this happening to you now?" instead of answering as if nothing was said.
+    """
 
     severity: Severity
     signs: frozenset[str]
+    uncertain: bool = False
 
 
 PE_SIGNS: Final = frozenset({"breathless", "chest_pain", "fast_heartbeat", "coughing_blood", "fainting"})
@@ -70,10 +83,9 @@ BLEEDING_SIGNS: Final = frozenset(
         "head_injury",
     }
 )
-ALL_SIGNS: Final = PE_SIGNS | DVT_SIGNS | BLEEDING_SIGNS
-# Vomiting blood is an emergency whatever medicines someone takes (coughing blood is a PE sign).
-_ALWAYS_EMERGENCY: Final = PE_SIGNS | {"bleeding_vomit"}
-_THINNER_BLEEDING: Final = BLEEDING_SIGNS - _ALWAYS_EMERGENCY
+# Heavy menstrual bleeding: urgent on its own (with feeling faint, the faint sign makes it an emergency).
+OTHER_SIGNS: Final = frozenset({"heavy_period"})
+ALL_SIGNS: Final = PE_SIGNS | DVT_SIGNS | BLEEDING_SIGNS | OTHER_SIGNS
 
 # --------------------------------------------------------------------------------------------------
 # Vocabulary
@@ -852,26 +864,77 @@ def _thinner_status(tokens: Sequence[str], ctx: _Context, on_blood_thinners: boo
     return None
 
 
+@dataclass(frozen=True, slots=True)
+class SeverityRule:
+    """One row of triage_rules/severity.yaml."""
+
+    id: str
+    if_any: frozenset[str]
+    severity: Severity
+    thinners: frozenset[str]
+    rationale: str
+
+
+@lru_cache(maxsize=1)
+def severity_rules() -> tuple[SeverityRule, ...]:
+    """Read the language-independent severity rules (SAFETY.md rules 1-3) from package data."""
+    import yaml
+
+    from bot.domain.triage_concepts import RULES_PACKAGE
+
+    text = resources.files(RULES_PACKAGE).joinpath("severity.yaml").read_text(encoding="utf-8")
+    rules = tuple(
+        SeverityRule(
+            id=str(r["id"]),
+            if_any=frozenset(r["if_any"]),
+            severity=Severity[str(r["severity"]).upper()],
+            thinners=frozenset(r.get("thinners", ("yes", "no", "unknown"))),
+            rationale=str(r["rationale"]),
+        )
+        for r in yaml.safe_load(text)["rules"]
+    )
+    unknown = {s for r in rules for s in r.if_any} - ALL_SIGNS
+    if unknown:
+        raise ValueError(f"severity.yaml names unknown signs: {sorted(unknown)}")
+    return rules
+
+
 def severity_for(signs: Iterable[str], *, on_blood_thinners: bool | None) -> Severity:
-    """Apply SAFETY.md rules 1-3 to a set of sign ids."""
+    """Apply SAFETY.md rules 1-3 (triage_rules/severity.yaml) to a set of sign ids."""
     present = frozenset(signs)
-    if present & _ALWAYS_EMERGENCY:
-        return Severity.EMERGENCY
-    if present & _THINNER_BLEEDING:
-        # Unknown counts as "on a blood thinner": when in doubt, escalate.
-        return Severity.URGENT if on_blood_thinners is False else Severity.EMERGENCY
-    if present & DVT_SIGNS:
-        return Severity.URGENT
-    return Severity.INFO
+    status = "unknown" if on_blood_thinners is None else ("yes" if on_blood_thinners else "no")
+    return max(
+        (r.severity for r in severity_rules() if r.if_any & present and status in r.thinners),
+        default=Severity.INFO,
+    )
+
+
+def _combine_thinners(a: bool | None, b: bool | None) -> bool | None:
+    """Combine two readings of blood-thinner status: a yes wins, then a no, else unknown."""
+    if a is True or b is True:
+        return True
+    if a is False or b is False:
+        return False
+    return None
 
 
 def detect_red_flags(text: str, *, on_blood_thinners: bool | None = None) -> TriageResult:
     """Read a message for signs of a clot or of bleeding and say how urgent it is."""
+    from bot.domain.triage_concepts import load_pack, read
+
     tokens = normalise(text)
     ctx = _context(tokens)
-    signs = frozenset(_find_signs(tokens, ctx))
-    thinners = _thinner_status(tokens, ctx, on_blood_thinners)
-    return TriageResult(severity=severity_for(signs, on_blood_thinners=thinners), signs=signs)
+    legacy = frozenset(_find_signs(tokens, ctx))
+    reading = read(text, load_pack("en"), on_blood_thinners=on_blood_thinners)
+    signs = legacy | reading.signs
+    thinners = _combine_thinners(_thinner_status(tokens, ctx, on_blood_thinners), reading.on_blood_thinners)
+    severity = severity_for(signs, on_blood_thinners=thinners)
+    uncertain = (
+        severity is Severity.INFO
+        and not reading.general_question
+        and (reading.symptom_words or bool(reading.hypothetical_signs))
+    )
+    return TriageResult(severity=severity, signs=signs, uncertain=uncertain)
 
 
 # --------------------------------------------------------------------------------------------------

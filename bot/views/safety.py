@@ -51,6 +51,7 @@ _BLEEDING_IDS = frozenset(
         "severe_headache",
         "head_injury",
         _HEAD_CHECK_ID,
+        "heavy_period",
     }
 )
 
@@ -86,6 +87,7 @@ _BLEEDING_SAY = (
     ("bleeding_wont_stop", '"I am bleeding and it will not stop."'),
     ("bleeding_stool", '"I have black poo or blood in my poo."'),
     ("bleeding_urine", '"I have blood in my pee."'),
+    ("heavy_period", '"I am bleeding very heavily from my period."'),
 )
 _NO_MASSAGE = (
     "Don't rub, massage or stretch the leg or arm: that can loosen a clot and send it to your lungs."
