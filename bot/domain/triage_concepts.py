@@ -133,6 +133,7 @@ class LanguagePack:
     resolved: tuple[tuple[str, ...], ...]
     concepts: frozenset[str]
     signs: tuple[SignRule, ...]
+    roles: Mapping[str, str]
     exact: Mapping[str, tuple[_Term, ...]] = field(default_factory=dict)
     prefixed: Mapping[str, tuple[_Term, ...]] = field(default_factory=dict)
     _stem_cache: dict[str, str] = field(default_factory=dict)
@@ -262,6 +263,7 @@ def load_pack(language: str = "en") -> LanguagePack:
         resolved=(),
         concepts=frozenset(concepts),
         signs=signs,
+        roles=dict(data.get("roles", {})),
     )
     exact: dict[str, list[_Term]] = {}
     prefixed: dict[str, list[_Term]] = {}
@@ -505,10 +507,9 @@ class Mention:
 
 @dataclass(frozen=True, slots=True)
 class Reading:
-    """What one message says: signs reported, signs only mentioned hypothetically, and doubt."""
+    """What one message says: the signs reported, and whether symptom-like words leave doubt."""
 
     signs: frozenset[str]
-    hypothetical_signs: frozenset[str]
     symptom_words: bool
     on_blood_thinners: bool | None
     general_question: bool
@@ -626,6 +627,18 @@ def _find(
     return found
 
 
+def _doubt(pack: LanguagePack, tokens: Sequence[str], mentions: Sequence[Mention], ctx: _Context) -> bool:
+    """Tell whether a sentence uses symptom-like words about the writer without reassurance."""
+    symptom, reassured = pack.roles.get("symptom_like"), pack.roles.get("reassured")
+    for start, end in _sentences(tokens):
+        inside = [m for m in mentions if start <= m.start < end]
+        if any(m.concept == reassured and not ctx.negated[m.start] for m in inside):
+            continue
+        if any(m.concept == symptom and _usable(m, ctx) for m in inside):
+            return True
+    return False
+
+
 def read(text: str, pack: LanguagePack, *, on_blood_thinners: bool | None = None) -> Reading:
     """Read ``text`` with ``pack``: which signs it reports and whether it leaves doubt."""
     tokens = normalise(text, pack)
@@ -633,20 +646,10 @@ def read(text: str, pack: LanguagePack, *, on_blood_thinners: bool | None = None
     stems = [pack.stem(t) for t in tokens]
     mentions = tag(pack, tokens)
     signs = _find(pack, tokens, stems, mentions, lambda m: _usable(m, ctx))
-    hypothetical = (
-        _find(
-            pack,
-            tokens,
-            stems,
-            mentions,
-            lambda m: not (ctx.negated[m.start] or ctx.general[m.start]),
-        )
-        - signs
-    )
-    symptom_words = any(m.concept == "SYMPTOMISH" and _usable(m, ctx) for m in mentions)
+    symptom_words = _doubt(pack, tokens, mentions, ctx)
     said_yes = said_no = False
     for m in mentions:
-        if m.concept != "THINNER":
+        if m.concept != pack.roles.get("thinner"):
             continue
         if ctx.negated[m.start]:
             said_no = True
@@ -659,7 +662,6 @@ def read(text: str, pack: LanguagePack, *, on_blood_thinners: bool | None = None
         thinners = False
     return Reading(
         signs=frozenset(signs),
-        hypothetical_signs=frozenset(hypothetical),
         symptom_words=symptom_words,
         on_blood_thinners=thinners,
         general_question=bool(tokens)
