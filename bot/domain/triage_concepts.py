@@ -25,11 +25,11 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 import Stemmer
 import yaml
@@ -37,6 +37,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 RULES_PACKAGE: Final = "bot.domain.triage_rules"
+_T = TypeVar("_T")
 DEFAULT_WINDOW: Final = 6
 _SENTENCE_END: Final = frozenset({".", "?"})
 _PUNCT: Final = frozenset({".", ",", "?", ":"})
@@ -109,11 +110,15 @@ class LanguagePack:
     shorthand: Mapping[str, tuple[str, ...]]
     sob_crying_before: frozenset[str]
     sob_crying_after: frozenset[str]
-    merges: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]
-    idioms: tuple[tuple[str, ...], ...]
+    # phrase tables are indexed by their first word, longest phrase first
+    merges: Mapping[str, tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]]
+    idioms: Mapping[str, tuple[tuple[str, ...], ...]]
     vocabulary: frozenset[str]
     vocabulary_by_initial: Mapping[str, tuple[str, ...]]
+    # every word a typo may be corrected to: the vocabulary and the real words near it
+    known_by_initial: Mapping[str, tuple[str, ...]]
     never_correct: frozenset[str]
+    function_words: frozenset[str]
     negators: frozenset[str]
     pseudo_negation_next: frozenset[str]
     modals: frozenset[str]
@@ -122,9 +127,9 @@ class LanguagePack:
     conjunctions: frozenset[str]
     negation_window: int
     hypothetical_window: int
-    hypothetical: tuple[tuple[str, ...], ...]
+    hypothetical: Mapping[str, tuple[tuple[str, ...], ...]]
     hypothetical_not_followed_by: frozenset[str]
-    generic: tuple[tuple[str, ...], ...]
+    generic: Mapping[str, tuple[tuple[str, ...], ...]]
     question_start: frozenset[str]
     lead_in: frozenset[str]
     first_person: frozenset[str]
@@ -154,6 +159,14 @@ def _split(value: str | Sequence[str]) -> frozenset[str]:
 
 def _phrases(values: Iterable[str]) -> tuple[tuple[str, ...], ...]:
     return tuple(sorted((tuple(str(v).split()) for v in values), key=lambda p: -len(p)))
+
+
+def _by_first(items: Iterable[_T], first: Callable[[_T], str]) -> dict[str, tuple[_T, ...]]:
+    """Index phrases (or (phrase, replacement) pairs) by their first word, keeping their order."""
+    index: dict[str, list[_T]] = {}
+    for item in items:
+        index.setdefault(first(item), []).append(item)
+    return {k: tuple(v) for k, v in index.items()}
 
 
 def _fold(text: str) -> str:
@@ -202,13 +215,17 @@ def load_pack(language: str = "en") -> LanguagePack:
             key=lambda m: -len(m[0]),
         )
     )
-    vocabulary = frozenset(
-        w
-        for terms in concepts.values()
-        for term in terms
-        for w in term.split()
-        if not w.endswith("*") and len(w) >= 3 and w.isalpha()
-    ) | frozenset(w for _, dst in merges for w in dst)
+    vocabulary = (
+        frozenset(
+            w
+            for terms in concepts.values()
+            for term in terms
+            for w in term.split()
+            if not w.endswith("*") and len(w) >= 3 and w.isalpha()
+        )
+        | frozenset(w for _, dst in merges for w in dst)
+        | _split(norm.get("extra_vocabulary", ""))
+    )
     context_words = (
         frozenset(
             w
@@ -239,11 +256,13 @@ def load_pack(language: str = "en") -> LanguagePack:
         shorthand={_fold(k): tuple(_fold(str(v)).split()) for k, v in norm.get("shorthand", {}).items()},
         sob_crying_before=_split(norm.get("sob_crying_before", "")),
         sob_crying_after=_split(norm.get("sob_crying_after", "")),
-        merges=merges,
-        idioms=_phrases(_fold(str(i)) for i in norm.get("idioms", ())),
+        merges=_by_first(merges, lambda m: m[0][0]),
+        idioms=_by_first(_phrases(_fold(str(i)) for i in norm.get("idioms", ())), lambda p: p[0]),
         vocabulary=vocabulary,
         vocabulary_by_initial=_initials(vocabulary),
         never_correct=real_words | context_words,
+        function_words=context_words,
+        known_by_initial=_initials(vocabulary | real_words | context_words),
         negators=_split(ctx["negators"]),
         pseudo_negation_next=_split(ctx.get("pseudo_negation_next", "")),
         modals=_split(ctx.get("modals", "")),
@@ -252,9 +271,9 @@ def load_pack(language: str = "en") -> LanguagePack:
         conjunctions=_split(ctx.get("conjunctions", "")),
         negation_window=int(ctx.get("negation_window", 7)),
         hypothetical_window=int(ctx.get("hypothetical_window", 8)),
-        hypothetical=_phrases(ctx.get("hypothetical", ())),
+        hypothetical=_by_first(_phrases(ctx.get("hypothetical", ())), lambda p: p[0]),
         hypothetical_not_followed_by=_split(ctx.get("hypothetical_not_followed_by", "")),
-        generic=_phrases(ctx.get("generic", ())),
+        generic=_by_first(_phrases(ctx.get("generic", ())), lambda p: p[0]),
         question_start=_split(ctx.get("question_start", "")),
         lead_in=_split(ctx.get("lead_in", "")),
         first_person=_split(ctx.get("first_person", "")),
@@ -306,8 +325,12 @@ def _initials(words: Iterable[str]) -> dict[str, tuple[str, ...]]:
 # --------------------------------------------------------------------------------------------------
 
 
-def normalise(text: str, pack: LanguagePack) -> list[str]:
-    """Split ``text`` into canonical tokens: words, numbers and the punctuation . , ? :"""
+def normalise(text: str, pack: LanguagePack, *, real_word_typos: bool = False) -> list[str]:
+    """Split ``text`` into canonical tokens: words, numbers and the punctuation . , ? :
+
+    With ``real_word_typos`` a real word one edit from a symptom word is read as that symptom word
+    too ("my chest huts"): the second, doubtful reading the safety net uses.
+    """
     text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE).translate(_APOSTROPHES).casefold()
     text = _WORD_HYPHEN.sub(" ", text)
     raw: list[str] = []
@@ -323,15 +346,17 @@ def normalise(text: str, pack: LanguagePack) -> list[str]:
             raw.append(word)
             continue
         raw.extend(pack.shorthand.get(word, (word,)))
-    words = [_correct(pack, t) for t in raw]
+    words = [_correct(pack, t, real_word_typos=real_word_typos) for t in raw]
     return _drop_idioms(_merge(words, pack.merges), pack.idioms)
 
 
-def _merge(tokens: Sequence[str], merges: Sequence[tuple[tuple[str, ...], tuple[str, ...]]]) -> list[str]:
+def _merge(
+    tokens: Sequence[str], merges: Mapping[str, tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]]
+) -> list[str]:
     out: list[str] = []
     i = 0
     while i < len(tokens):
-        for src, dst in merges:
+        for src, dst in merges.get(tokens[i], ()):
             if tuple(tokens[i : i + len(src)]) == src:
                 out.extend(dst)
                 i += len(src)
@@ -342,11 +367,11 @@ def _merge(tokens: Sequence[str], merges: Sequence[tuple[tuple[str, ...], tuple[
     return out
 
 
-def _drop_idioms(tokens: Sequence[str], idioms: Sequence[tuple[str, ...]]) -> list[str]:
+def _drop_idioms(tokens: Sequence[str], idioms: Mapping[str, tuple[tuple[str, ...], ...]]) -> list[str]:
     out: list[str] = []
     i = 0
     while i < len(tokens):
-        for idiom in idioms:
+        for idiom in idioms.get(tokens[i], ()):
             if tuple(tokens[i : i + len(idiom)]) == idiom:
                 i += len(idiom)
                 break
@@ -356,32 +381,47 @@ def _drop_idioms(tokens: Sequence[str], idioms: Sequence[tuple[str, ...]]) -> li
     return out
 
 
-def _correct(pack: LanguagePack, word: str) -> str:
+def _correct(pack: LanguagePack, word: str, *, real_word_typos: bool = False) -> str:
     """Return the vocabulary word a typo was meant to be, or the word unchanged."""
-    if (
-        len(word) < 4
-        or word in pack.vocabulary
-        or word in pack.never_correct
-        or not word.isalpha()
-        or not word.isascii()
-    ):
+    if len(word) < 4 or word in pack.vocabulary or not word.isalpha() or not word.isascii():
         return word
-    return _correct_cached(pack.language, word)
+    if word in pack.never_correct:
+        if real_word_typos and word not in pack.function_words:
+            return _correct_cached(pack.language, word, real=True)
+        return word
+    return _correct_cached(pack.language, word, real=False)
 
 
 @lru_cache(maxsize=16384)
-def _correct_cached(language: str, word: str) -> str:
+def _correct_cached(language: str, word: str, *, real: bool) -> str:
     pack = load_pack(language)
-    candidates = pack.vocabulary_by_initial.get(word[0])
+    candidates = (pack.vocabulary_by_initial if real else pack.known_by_initial).get(word[0])
     if not candidates:
         return word
-    limit = 1 if len(word) < 8 else 2
+    limit = 1 if real or len(word) < 8 else 2
     found = process.extract(word, candidates, scorer=OSA.distance, score_cutoff=limit, limit=None)
+    if real:
+        # Only the commonest slips of a real word: a dropped letter ("huts" -> hurts) or two swapped.
+        found = [c for c in found if _is_subsequence(word, c[0]) or sorted(c[0]) == sorted(word)]
     if not found:
         return word
-    # Ties go to the likeliest slip: a dropped letter ("blod" -> blood), then the closest length.
-    best = min(found, key=lambda c: (c[1], not _is_subsequence(word, c[0]), abs(len(c[0]) - len(word)), c[0]))
-    return str(best[0])
+    # Ties go to the likeliest slip: swapped letters ("herat" -> heart, not heat), a dropped letter
+    # ("blod" -> blood), a doubled one ("raccing" -> racing); then to a symptom word rather than an
+    # ordinary one, towards caution; then the closest length.
+    best = min(
+        found,
+        key=lambda c: (
+            c[1],
+            sorted(c[0]) != sorted(word),
+            not _is_subsequence(word, c[0]),
+            not _is_subsequence(c[0], word),
+            c[0] not in pack.vocabulary,
+            abs(len(c[0]) - len(word)),
+            c[0],
+        ),
+    )
+    # A typo nearest to an ordinary word is left alone: only symptom vocabulary is ever substituted.
+    return str(best[0]) if best[0] in pack.vocabulary else word
 
 
 def _is_subsequence(short: str, long: str) -> bool:
@@ -473,7 +513,7 @@ def _context(pack: LanguagePack, tokens: Sequence[str]) -> _Context:
     for i in range(n):
         if _is_negator(pack, tokens, i):
             _mark(pack, negated, tokens, i + 1, pack.negation_window, and_ends=True)
-        for seq in pack.hypothetical:
+        for seq in pack.hypothetical.get(tokens[i], ()):
             end = i + len(seq)
             if _starts_with(tokens, i, seq):
                 if end < n and tokens[end] in pack.hypothetical_not_followed_by:
@@ -485,7 +525,7 @@ def _context(pack: LanguagePack, tokens: Sequence[str]) -> _Context:
             general[start:end] = [True] * (end - start)
         elif not any(t in pack.first_person for t in sentence):
             for i in range(start, end):
-                for seq in pack.generic:
+                for seq in pack.generic.get(tokens[i], ()):
                     if _starts_with(tokens, i, seq):
                         _mark(pack, general, tokens, i + len(seq), pack.hypothetical_window, and_ends=False)
     return _Context(negated=tuple(negated), hypothetical=tuple(hypothetical), general=tuple(general))
@@ -647,6 +687,15 @@ def read(text: str, pack: LanguagePack, *, on_blood_thinners: bool | None = None
     mentions = tag(pack, tokens)
     signs = _find(pack, tokens, stems, mentions, lambda m: _usable(m, ctx))
     symptom_words = _doubt(pack, tokens, mentions, ctx)
+    if not signs and not symptom_words:
+        # A real word may be a typo of a symptom word ("my calf huts"): if reading it so shows a sign,
+        # the message is doubtful rather than clear.
+        doubtful = normalise(text, pack, real_word_typos=True)
+        if doubtful != tokens:
+            dctx = _context(pack, doubtful)
+            dmentions = tag(pack, doubtful)
+            dstems = [pack.stem(t) for t in doubtful]
+            symptom_words = bool(_find(pack, doubtful, dstems, dmentions, lambda m: _usable(m, dctx)))
     said_yes = said_no = False
     for m in mentions:
         if m.concept != pack.roles.get("thinner"):
