@@ -613,15 +613,19 @@ def _match(
     pattern: Pattern,
     by_concept: Mapping[str, list[Mention]],
     tokens: Sequence[str],
+    words_before: Sequence[int],
 ) -> tuple[int, int] | None:
-    """Return the span of the first combination of mentions that fits the pattern's window."""
+    """Return the span of the first combination of mentions that fits the pattern's window.
+
+    The window counts words, not punctuation: "blood, a lot of it, when I coughed" is 8 words.
+    """
     lists = [by_concept.get(c, []) for c in pattern.concepts]
     if not all(lists):
         return None
     for combo in itertools.islice(itertools.product(*lists), 2000):
         start = min(m.start for m in combo)
         end = max(m.end for m in combo)
-        if end - start > pattern.window + 1:
+        if words_before[end] - words_before[start] > pattern.window + 1:
             continue
         if len(combo) > 1 and len({(m.start, m.end) for m in combo}) < len(combo):
             continue
@@ -652,12 +656,15 @@ def _find(
     for m in mentions:
         if keep(m):
             by_concept.setdefault(m.concept, []).append(m)
+    words_before = [0]
+    for tok in tokens:
+        words_before.append(words_before[-1] + (tok not in _PUNCT))
     found: set[str] = set()
     for rule in pack.signs:
         for pattern in rule.patterns:
             if pattern.unless & present:
                 continue
-            span = _match(pattern, by_concept, tokens)
+            span = _match(pattern, by_concept, tokens, words_before)
             if span is None or _denied_after(pack, tokens, span[1]):
                 continue
             if rule.resolvable and _resolved(pack, stems, span):

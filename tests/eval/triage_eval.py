@@ -38,6 +38,7 @@ class Outcome:
     case: Case
     predicted: Severity
     signs: frozenset[str]
+    uncertain: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,12 +85,20 @@ class Report:
         rows.append(f"emergency caught as emergency: {self.emergency_recall:.1%}")
         rows.append(f"urgent caught as urgent or higher: {self.urgent_recall:.1%}")
         rows.append(f"info left unescalated: {self.info_specificity:.1%}")
+        missed = [o for o in self.misses if o.predicted is Severity.INFO]
+        netted = sum(o.uncertain for o in missed)
+        asked = sum(o.uncertain for o in self.outcomes if o.case.expected is Severity.INFO)
+        rows.append(
+            f'safety net ("Is this happening to you now?"): caught {netted} of {len(missed)} missed signs;'
+            f" asked on {asked} of {self.total(Severity.INFO)} info messages"
+        )
         return "\n".join(rows)
 
     def miss_list(self) -> str:
         """Render every wrong prediction, one per line."""
         return "\n".join(
-            f"  {o.case.expected.name.lower():>9} -> {o.predicted.name.lower():<9} {o.case.text!r}"
+            f"  {o.case.expected.name.lower():>9} -> {o.predicted.name.lower():<9}"
+            f"{' (net)' if o.uncertain else ''} {o.case.text!r}"
             f" signs={sorted(o.signs)} thinners={o.case.on_blood_thinners}"
             for o in self.misses
         )
@@ -122,7 +131,9 @@ def evaluate(cases: Iterable[Case]) -> Report:
     for case in cases:
         result = detect_red_flags(case.text, on_blood_thinners=case.on_blood_thinners)
         matrix[case.expected][result.severity] += 1
-        outcomes.append(Outcome(case=case, predicted=result.severity, signs=result.signs))
+        outcomes.append(
+            Outcome(case=case, predicted=result.severity, signs=result.signs, uncertain=result.uncertain)
+        )
     return Report(matrix=matrix, outcomes=tuple(outcomes))
 
 
