@@ -60,8 +60,6 @@ _PUNCT_MAP: Final[Mapping[str, str]] = {
     "-": ",",
     "\u2013": ",",
     "\u2014": ",",
-    "&": "and",
-    "+": "and",
 }
 
 
@@ -108,6 +106,7 @@ class LanguagePack:
     language: str
     stemmer: Any
     shorthand: Mapping[str, tuple[str, ...]]
+    symbols: Mapping[str, str]
     sob_crying_before: frozenset[str]
     sob_crying_after: frozenset[str]
     # phrase tables are indexed by their first word, longest phrase first
@@ -254,6 +253,7 @@ def load_pack(language: str = "en") -> LanguagePack:
         language=str(data["language"]),
         stemmer=stemmer,
         shorthand={_fold(k): tuple(_fold(str(v)).split()) for k, v in norm.get("shorthand", {}).items()},
+        symbols={str(k): str(v) for k, v in norm.get("symbols", {}).items()},
         sob_crying_before=_split(norm.get("sob_crying_before", "")),
         sob_crying_after=_split(norm.get("sob_crying_after", "")),
         merges=_by_first(merges, lambda m: m[0][0]),
@@ -336,7 +336,7 @@ def normalise(text: str, pack: LanguagePack, *, real_word_typos: bool = False) -
     raw: list[str] = []
     found = _TOKEN.findall(text)
     for i, piece in enumerate(found):
-        tok = _PUNCT_MAP.get(piece, piece)
+        tok = _PUNCT_MAP.get(piece) or pack.symbols.get(piece, piece)
         if tok in _PUNCT or tok.isdigit():
             raw.append(tok)
             continue
