@@ -12,6 +12,7 @@ from bot.domain.triage import Severity, detect_red_flags
 from bot.handlers.common import ClotApplication, ClotContext
 from bot.handlers.qa import reply_with_answer
 from bot.handlers.reminders import handle_flow_text, is_reminder_flow
+from bot.handlers.safety import ask_if_happening_now
 from bot.handlers.settings import FLOW_COUNTRY, FLOW_TIMEZONE, handle_country_text, handle_timezone_text
 from bot.views import common as views
 from bot.views.safety import render_red_flag_reply
@@ -19,11 +20,21 @@ from bot.views.safety import render_red_flag_reply
 log = logging.getLogger(__name__)
 
 
-async def reply_to_red_flags(message: Message, user_id: int, text: str, context: ClotContext) -> Severity:
-    """Detect warning signs in ``text`` and, if any, reply with safety guidance first; return the level."""
+async def reply_to_red_flags(
+    message: Message, user_id: int, text: str, context: ClotContext
+) -> Severity | None:
+    """Detect warning signs in ``text`` and, if any, reply with safety guidance first; return the level.
+
+    None means the message sounded like a symptom but matched no sign: the bot has asked "Is this
+    happening to you now?" (SAFETY.md rule 11) and must say nothing else.
+    """
     profile = await context.services.users.safety_profile(user_id)
     result = detect_red_flags(text, on_blood_thinners=profile.on_blood_thinners)
     if result.severity is Severity.INFO:
+        if result.uncertain and message.chat.type == ChatType.PRIVATE:
+            log.info("red flag reply: user=%s level=UNCERTAIN", user_id)
+            await ask_if_happening_now(message, context.services.emergency.lookup(profile.country))
+            return None
         return result.severity
     info = context.services.emergency.lookup(profile.country)
     # The outcome level is logged for monitoring; the text and the signs never are.
@@ -39,8 +50,8 @@ async def free_text(update: Update, context: ClotContext) -> None:
         return
     text = message.text
     severity = await reply_to_red_flags(message, user.id, text, context)
-    if severity is Severity.EMERGENCY:
-        return  # nothing may dilute "call the emergency number now"
+    if severity is None or severity is Severity.EMERGENCY:
+        return  # nothing may dilute "call the emergency number now" or "is this happening now?"
     flow = context.user_data.get("flow") if context.user_data is not None else None
     if flow == FLOW_COUNTRY and context.user_data is not None:
         context.user_data.pop("flow", None)

@@ -12,11 +12,19 @@ from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.domain.emergency import EmergencyInfo
-from bot.domain.triage import BLOOD_THINNER_QUESTION_ID, CheckOutcome, check_question, next_step
+from bot.domain.triage import (
+    BLOOD_THINNER_QUESTION_ID,
+    CheckOutcome,
+    TriageResult,
+    check_question,
+    next_step,
+    severity_for,
+)
 from bot.handlers.common import ClotApplication, ClotContext
 from bot.handlers.start import private_chat_id
 from bot.services.errors import StorageUnavailable
 from bot.views import safety as views
+from bot.views.callbacks import decode
 
 log = logging.getLogger(__name__)
 
@@ -147,8 +155,59 @@ async def check_answer(update: Update, context: ClotContext) -> None:
     await _ask_next(message, user.id, context)
 
 
+async def ask_if_happening_now(message: Message, info: EmergencyInfo | None) -> None:
+    """Ask "Is this happening to you now?" with the warning signs as buttons (SAFETY.md rule 11).
+
+    The question quotes the user's message, so "No, just asking" can answer it later without the bot
+    keeping the text anywhere.
+    """
+    await message.reply_text(
+        views.render_safety_net(info),
+        parse_mode=ParseMode.HTML,
+        reply_markup=views.safety_net_keyboard(),
+        do_quote=True,
+    )
+
+
+async def safety_net_answer(update: Update, context: ClotContext) -> None:
+    """Handle a tap on the safety net (sn:<sign> or sn:no): guidance for the sign, or the answer."""
+    query, user = update.callback_query, update.effective_user
+    if query is None or user is None:
+        return
+    await query.answer()
+    message = query.message if isinstance(query.message, Message) else None
+    decoded = decode(query.data)
+    if message is None or decoded is None or len(decoded.args) != 1:
+        return
+    choice = decoded.args[0]
+    if choice == views.SAFETY_NET_JUST_ASKING:
+        from bot.handlers.qa import reply_with_answer
+
+        original = message.reply_to_message
+        if original is None or not original.text:
+            await message.reply_text(views.render_safety_net_ask_again(), parse_mode=ParseMode.HTML)
+            return
+        log.info("safety net: user=%s just asking", user.id)
+        await reply_with_answer(message, original.text, context)
+        return
+    if choice not in views.SAFETY_NET_SIGN_IDS:
+        await message.reply_text(views.render_check_stale(), parse_mode=ParseMode.HTML)
+        return
+    info, thinners = await _emergency_info(user.id, context)
+    signs = frozenset({choice})
+    result = TriageResult(severity_for(signs, on_blood_thinners=thinners), signs)
+    # Only the level is logged, never which sign was tapped.
+    log.info("safety net: user=%s level=%s", user.id, result.severity.name)
+    await message.reply_text(
+        views.render_red_flag_reply(result, info),
+        parse_mode=ParseMode.HTML,
+        reply_markup=views.set_country_keyboard() if info is None else None,
+    )
+
+
 def register(app: ClotApplication) -> set[str]:
     """Register the handlers of this module; return the command names."""
+    app.add_handler(CallbackQueryHandler(safety_net_answer, pattern=rf"^{views.SAFETY_NET_PREFIX}:"))
     app.add_handler(CommandHandler(["emergency", "sos"], emergency))
     app.add_handler(CommandHandler("signs", signs))
     app.add_handler(CommandHandler("check", check))

@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 BURST: Final = 20
 RATE_PER_SECOND: Final = 1.0
 NOTICE_INTERVAL: Final = timedelta(seconds=60)
+# Taps on the symptom check and on "Is this happening to you now?" are never dropped.
+SAFETY_BUTTON_PREFIXES: Final = ("chk:", "sn:")
 THROTTLE_KEY: Final = "throttle"
 # Never held back: what someone in trouble types first.
 SAFETY_COMMANDS: Final = frozenset({"emergency", "sos", "signs"})
@@ -91,7 +93,10 @@ def _buckets(context: ClotContext) -> TokenBuckets:
 
 
 def _is_safety(update: Update, context: ClotContext) -> bool:
-    """Tell whether the update is a safety command or text that reports warning signs."""
+    """Tell whether the update is a safety command, a safety button, or text that may report warning signs."""
+    query = update.callback_query
+    if query is not None:
+        return (query.data or "").startswith(SAFETY_BUTTON_PREFIXES)
     message = update.effective_message
     text = (message.text or message.caption) if message is not None else None
     if not text:
@@ -100,7 +105,8 @@ def _is_safety(update: Update, context: ClotContext) -> bool:
         command = text[1:].split(maxsplit=1)[0].split("@", 1)[0].lower() if len(text) > 1 else ""
         if command in SAFETY_COMMANDS:
             return True
-    return detect_red_flags(text).severity is not Severity.INFO
+    result = detect_red_flags(text)
+    return result.severity is not Severity.INFO or result.uncertain
 
 
 async def throttle(update: Update, context: ClotContext) -> None:

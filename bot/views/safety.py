@@ -51,6 +51,7 @@ _BLEEDING_IDS = frozenset(
         "severe_headache",
         "head_injury",
         _HEAD_CHECK_ID,
+        "heavy_period",
     }
 )
 
@@ -86,6 +87,7 @@ _BLEEDING_SAY = (
     ("bleeding_wont_stop", '"I am bleeding and it will not stop."'),
     ("bleeding_stool", '"I have black poo or blood in my poo."'),
     ("bleeding_urine", '"I have blood in my pee."'),
+    ("heavy_period", '"I am bleeding very heavily from my period."'),
 )
 _NO_MASSAGE = (
     "Don't rub, massage or stretch the leg or arm: that can loosen a clot and send it to your lungs."
@@ -370,3 +372,63 @@ def render_unknown_country_prompt() -> str:
         "112 works from a mobile in many countries. Set your country with /country so I can show the "
         "right number."
     )
+
+
+# --- the safety net (SAFETY.md rule 11): "Is this happening to you now?" -----------------------------
+
+SAFETY_NET_PREFIX = "sn"
+SAFETY_NET_JUST_ASKING = "no"
+# Buttons in the order people should see them: PE signs, bleeding, then the DVT and period signs.
+SAFETY_NET_SIGNS: tuple[tuple[str, str], ...] = (
+    ("breathless", "Short of breath"),
+    ("chest_pain", "Chest pain"),
+    ("fast_heartbeat", "Racing or uneven heartbeat"),
+    ("fainting", "Fainted, dizzy or faint"),
+    ("coughing_blood", "Coughing up blood"),
+    ("bleeding_vomit", "Vomiting blood"),
+    ("bleeding_wont_stop", "Bleeding that won't stop"),
+    ("bleeding_stool", "Black or bloody poo"),
+    ("bleeding_urine", "Pink, red or brown pee"),
+    ("severe_headache", "Sudden severe headache"),
+    ("head_injury", "Hit my head"),
+    ("leg_swelling", "Swollen, sore, warm or red leg or arm"),
+    ("heavy_period", "Very heavy period"),
+)
+SAFETY_NET_SIGN_IDS = frozenset(sign for sign, _ in SAFETY_NET_SIGNS)
+
+
+def render_safety_net(info: EmergencyInfo | None) -> str:
+    """Render the question asked when a message sounds like a symptom but matched no warning sign."""
+    number = emergency_number_line(info)
+    return (
+        _b("Is this happening to you now?")
+        + "\n"
+        + _e("If you have any of these signs right now, tap it and I'll tell you what to do.")
+        + "\n"
+        + f"If you feel very unwell, call <b>{number}</b> now. Don't wait."
+        + "\n\n"
+        + _e("Not sure? Send /check for a few yes/no questions. Just asking? Tap the last button.")
+        + _country_prompt(info)
+    )
+
+
+def safety_net_keyboard() -> InlineKeyboardMarkup:
+    """Return one button per warning sign (two a row) and a last "No, just asking" button."""
+    buttons = [
+        InlineKeyboardButton(label, callback_data=encode(SAFETY_NET_PREFIX, sign))
+        for sign, label in SAFETY_NET_SIGNS
+    ]
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    rows.append(
+        [
+            InlineKeyboardButton(
+                "No, just asking", callback_data=encode(SAFETY_NET_PREFIX, SAFETY_NET_JUST_ASKING)
+            )
+        ]
+    )
+    return InlineKeyboardMarkup(rows)
+
+
+def render_safety_net_ask_again() -> str:
+    """Render the reply to "just asking" when the original question can't be found any more."""
+    return _e("OK. Send me your question again and I'll answer it.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.domain.triage import Severity
-from tests.eval.triage_eval import Report, evaluate, load_cases, summary
+from tests.eval.triage_eval import OVERESCALATION_PATH, Report, evaluate, load_cases, summary
 
 
 @pytest.fixture(scope="module")
@@ -35,3 +35,9 @@ def test_cases_are_unique(report: Report) -> None:
     texts = [o.case.text for o in report.outcomes]
     duplicates = sorted({t for t in texts if texts.count(t) > 1})
     assert duplicates == []
+
+
+def test_ordinary_questions_and_chit_chat_are_not_escalated() -> None:
+    over = evaluate(load_cases(OVERESCALATION_PATH, default_label="info"))
+    assert len(over.outcomes) >= 100
+    assert over.info_specificity >= 0.95, summary(over, show=[Severity.INFO])

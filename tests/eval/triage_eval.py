@@ -10,7 +10,10 @@ import yaml
 
 from bot.domain.triage import Severity, detect_red_flags
 
-CASES_PATH = Path(__file__).resolve().parent / "triage_cases.yaml"
+EVAL_DIR = Path(__file__).resolve().parent
+CASES_PATH = EVAL_DIR / "triage_cases.yaml"
+HELDOUT_PATH = EVAL_DIR / "triage_heldout.yaml"
+OVERESCALATION_PATH = EVAL_DIR / "triage_overescalation.yaml"
 LABELS: Mapping[str, Severity] = {
     "emergency": Severity.EMERGENCY,
     "urgent": Severity.URGENT,
@@ -35,6 +38,7 @@ class Outcome:
     case: Case
     predicted: Severity
     signs: frozenset[str]
+    uncertain: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,12 +85,20 @@ class Report:
         rows.append(f"emergency caught as emergency: {self.emergency_recall:.1%}")
         rows.append(f"urgent caught as urgent or higher: {self.urgent_recall:.1%}")
         rows.append(f"info left unescalated: {self.info_specificity:.1%}")
+        missed = [o for o in self.misses if o.predicted is Severity.INFO]
+        netted = sum(o.uncertain for o in missed)
+        asked = sum(o.uncertain for o in self.outcomes if o.case.expected is Severity.INFO)
+        rows.append(
+            f'safety net ("Is this happening to you now?"): caught {netted} of {len(missed)} missed signs;'
+            f" asked on {asked} of {self.total(Severity.INFO)} info messages"
+        )
         return "\n".join(rows)
 
     def miss_list(self) -> str:
         """Render every wrong prediction, one per line."""
         return "\n".join(
-            f"  {o.case.expected.name.lower():>9} -> {o.predicted.name.lower():<9} {o.case.text!r}"
+            f"  {o.case.expected.name.lower():>9} -> {o.predicted.name.lower():<9}"
+            f"{' (net)' if o.uncertain else ''} {o.case.text!r}"
             f" signs={sorted(o.signs)} thinners={o.case.on_blood_thinners}"
             for o in self.misses
         )
@@ -97,12 +109,12 @@ def _share(part: int, whole: int) -> float:
     return 1.0 if whole == 0 else part / whole
 
 
-def load_cases(path: Path = CASES_PATH) -> list[Case]:
-    """Read the labelled cases from YAML."""
+def load_cases(path: Path = CASES_PATH, *, default_label: str | None = None) -> list[Case]:
+    """Read the labelled cases from YAML (a case without a label gets ``default_label``)."""
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     cases: list[Case] = []
     for i, item in enumerate(data["cases"]):
-        label = item["label"]
+        label = item.get("label", default_label)
         if label not in LABELS:
             raise ValueError(f"case {i}: unknown label {label!r}")
         thinners = item.get("on_blood_thinners")
@@ -119,7 +131,9 @@ def evaluate(cases: Iterable[Case]) -> Report:
     for case in cases:
         result = detect_red_flags(case.text, on_blood_thinners=case.on_blood_thinners)
         matrix[case.expected][result.severity] += 1
-        outcomes.append(Outcome(case=case, predicted=result.severity, signs=result.signs))
+        outcomes.append(
+            Outcome(case=case, predicted=result.severity, signs=result.signs, uncertain=result.uncertain)
+        )
     return Report(matrix=matrix, outcomes=tuple(outcomes))
 
 

@@ -10,7 +10,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rapidfuzz.distance import OSA
 
-from bot.domain import triage
 from bot.domain.triage import (
     ALL_SIGNS,
     BLEEDING_SIGNS,
@@ -28,6 +27,7 @@ from bot.domain.triage import (
     normalise,
     severity_for,
 )
+from bot.domain.triage_concepts import load_pack
 
 E, U, INFO = Severity.EMERGENCY, Severity.URGENT, Severity.INFO
 
@@ -247,13 +247,16 @@ def test_real_words_list_covers_every_dictionary_collision() -> None:
         for w in p.read_text(encoding="utf-8", errors="ignore").split()
         if w.isalpha() and w.islower() and w.isascii() and len(w) >= 4
     }
+    pack = load_pack("en")
     near = {
         w
-        for w in words - triage._VOCAB
-        if any(OSA.distance(w, v) <= (1 if len(w) < 8 else 2) for v in triage._VOCAB_BY_INITIAL.get(w[0], ()))
+        for w in words - pack.vocabulary
+        if any(
+            OSA.distance(w, v) <= (1 if len(w) < 8 else 2) for v in pack.vocabulary_by_initial.get(w[0], ())
+        )
     }
-    missing = sorted(near - triage._REAL_WORDS)
-    assert missing == [], "add to _REAL_WORDS in bot/domain/triage.py: " + " ".join(missing)
+    missing = sorted(near - pack.never_correct)
+    assert missing == [], "add to bot/domain/triage_rules/en_real_words.txt: " + " ".join(missing)
 
 
 # --- several symptoms, negation, questions ---------------------------------------------------

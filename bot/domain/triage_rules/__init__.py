@@ -1,0 +1,1 @@
+"""Red-flag rules as data: one vocabulary file per language plus the shared severity rules."""
