@@ -25,6 +25,7 @@ from bot.domain.commands import (
     ErrorKey,
     ParseError,
     StockingsRequest,
+    TimesNeeded,
     parse_addmed,
     parse_stockings,
 )
@@ -39,6 +40,7 @@ from bot.services.reminders import (
     PlanOverlaps,
     StockingsOutcome,
     TimezoneRequired,
+    TooManyPlans,
     clean_free_text,
     local_today,
     parse_times_text,
@@ -163,8 +165,17 @@ async def _reply_added(message: Message, outcome: AddOutcome, context: ClotConte
         await _ask_timezone(message, kept=bool(args))
     elif isinstance(outcome, PlanOverlaps):
         await _reply(message, views.render_plan_overlaps(outcome))
+    elif isinstance(outcome, TooManyPlans):
+        await _reply(message, views.render_too_many_plans(outcome.limit))
     else:
         await _reply(message, views.render_plan_added(outcome))
+
+
+async def _ask_which_times(message: Message, context: ClotContext, needed: TimesNeeded) -> None:
+    """ "Twice a day" says how often, not when: continue the guided set-up at the times step."""
+    draft = _start_draft(context, FLOW_TIMES)
+    draft["name"], draft["dose"] = needed.name, needed.dose
+    await _reply(message, views.render_times_needed(needed.name, needed.per_day), views.ask_times_keyboard())
 
 
 async def _today_in_users_zone(user_id: int, context: ClotContext) -> tuple[str | None, date]:
@@ -191,6 +202,12 @@ async def addmed(update: Update, context: ClotContext) -> None:
     parsed = parse_addmed(args, today=today)
     if isinstance(parsed, ParseError):
         await _reply(message, views.render_parse_error(parsed))
+        return
+    if isinstance(parsed, TimesNeeded):
+        if zone is None:
+            await _ask_timezone(message, kept=False)
+            return
+        await _ask_which_times(message, context, parsed)
         return
     outcome = await context.services.reminders.add_medication(user.id, parsed)
     await _reply_added(message, outcome, context, args)
@@ -366,6 +383,9 @@ async def _typed_name(message: Message, user_id: int, text: str, context: ClotCo
     """Take a typed medicine name; a complete "/addmed"-style line is added straight away."""
     _zone, today = await _today_in_users_zone(user_id, context)
     parsed = parse_addmed(text.split(), today=today)
+    if isinstance(parsed, TimesNeeded):
+        await _ask_which_times(message, context, parsed)
+        return
     if isinstance(parsed, AddMedRequest):
         _user_data(context).pop(DRAFT_KEY, None)
         outcome = await context.services.reminders.add_medication(user_id, parsed)
@@ -397,6 +417,11 @@ async def _change_times(
     change = await context.services.reminders.change_times(user_id, plan.plan_id, times)
     if change is None:
         await _reply(message, views.answer_plan_unknown())
+        return
+    if isinstance(change, PlanOverlaps):
+        # The same rule as a new plan: one dose, one reminder.
+        _start_draft(context, FLOW_CHANGE_TIMES)["plan_id"] = plan.plan_id
+        await _reply(message, views.render_plan_overlaps(change))
         return
     await _reply(message, views.render_times_changed(change))
 
@@ -696,7 +721,7 @@ def pending_listener(app: ClotApplication) -> Callable[[int, str | None, str], A
     return listener
 
 
-async def _add_pending(
+async def _add_pending(  # noqa: PLR0911 - one reply per outcome
     services: Services, user_id: int, command: str, args: list[str], zone: str
 ) -> str | None:
     today = local_today(zone, services.clock.now())
@@ -709,11 +734,15 @@ async def _add_pending(
     request = parse_addmed(args, today=today)
     if isinstance(request, ParseError):
         return views.render_parse_error(request)
+    if isinstance(request, TimesNeeded):
+        return views.render_times_needed(request.name, request.per_day)
     added = await services.reminders.add_medication(user_id, request)
     if isinstance(added, PlanAdded):
         return views.render_plan_added(added)
     if isinstance(added, PlanOverlaps):
         return views.render_plan_overlaps(added)
+    if isinstance(added, TooManyPlans):
+        return views.render_too_many_plans(added.limit)
     return None
 
 

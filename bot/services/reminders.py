@@ -13,10 +13,19 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 from bot.domain.clock import Clock
-from bot.domain.commands import AddMedRequest, ErrorKey, ParseError, StockingsRequest, parse_addmed
+from bot.domain.commands import (
+    AddMedRequest,
+    ErrorKey,
+    ParseError,
+    StockingsRequest,
+    parse_addmed,
+    parse_times,
+)
+from bot.domain.medicines import is_anticoagulant, medicine_key
 from bot.domain.reminders import (
     InvalidSnoozeError,
     OccurrenceStatus,
@@ -28,6 +37,7 @@ from bot.domain.reminders import (
 )
 from bot.domain.schedule import local_day_bounds, next_occurrence, occurrences_between
 from bot.domain.users import UserProfile
+from bot.services.errors import SlotTaken
 from bot.services.ports import NewOccurrence, NewPlan, OccurrenceRecord, PlanRecord, UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -41,6 +51,8 @@ FINISHED = datetime(9999, 1, 1, tzinfo=UTC)
 MAX_MATERIALISE_STEP = timedelta(days=7)
 STOCKINGS_NAME = "stockings"
 MAX_FREE_TEXT = 32
+# Limits with a way out: enough for any real regimen, few enough that /reminders stays usable.
+MAX_PLANS_PER_USER = 30
 
 
 # ---------------------------------------------------------------------- value objects
@@ -79,10 +91,24 @@ class ReminderInfo:
 
 @dataclass(frozen=True, slots=True)
 class PlanAdded:
-    """A plan was stored; ``next_due`` is its first reminder (UTC), if any is ahead."""
+    """A plan was stored; ``next_due`` is its first reminder (UTC), if any is ahead.
+
+    ``other_anticoagulant`` names a different blood thinner already active (worth a word with a
+    pharmacist); ``from_tomorrow`` says the medicine was already reminded today, so the plan starts
+    tomorrow rather than prompting a dose that may have been taken.
+    """
 
     plan: PlanInfo
     next_due: datetime | None
+    other_anticoagulant: str | None = None
+    from_tomorrow: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class TooManyPlans:
+    """The user has reached the plan limit; they can delete or pause one in /reminders."""
+
+    limit: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +123,31 @@ class PlanOverlaps:
     existing: PlanInfo
 
 
-AddOutcome = PlanAdded | TimezoneRequired | PlanOverlaps
+AddOutcome = PlanAdded | TimezoneRequired | PlanOverlaps | TooManyPlans
+
+
+@dataclass(frozen=True, slots=True)
+class ZoneMove:
+    """Where one plan's next reminder lands after a time-zone change, and the gap since the last one."""
+
+    plan: PlanInfo
+    next_due: datetime | None
+    last_due: datetime | None
+    usual_gap: timedelta
+
+    @property
+    def gap(self) -> timedelta | None:
+        """Return the time from the last reminder to the next (None when either is unknown)."""
+        return None if self.next_due is None or self.last_due is None else self.next_due - self.last_due
+
+
+@dataclass(frozen=True, slots=True)
+class TimezoneMoved:
+    """The user's zone changed; reminders moved in the same transaction."""
+
+    old_zone: str | None
+    new_zone: str
+    moves: tuple[ZoneMove, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -359,13 +409,8 @@ def clean_free_text(text: str, limit: int = MAX_FREE_TEXT) -> str | None:
 
 
 def parse_times_text(text: str) -> tuple[time, ...] | ParseError:
-    """Parse typed reminder times ("08:00 20:00", "8am, 8pm") with the /addmed rules."""
-    parsed = parse_addmed(["medicine", *text.split()], today=date(2000, 1, 1))
-    if isinstance(parsed, ParseError):
-        return parsed
-    if parsed.dose is not None:
-        return ParseError(ErrorKey.ADDMED_NO_TIMES, parsed.dose)
-    return parsed.times
+    """Parse typed reminder times ("08:00 20:00", "at 8am and 8pm", "8 and 20", "noon")."""
+    return parse_times(text)
 
 
 def parse_until_text(text: str, today: date) -> date | ParseError:
@@ -374,10 +419,17 @@ def parse_until_text(text: str, today: date) -> date | ParseError:
     if len(words) != 1:
         return ParseError(ErrorKey.ADDMED_BAD_DATE, text.strip()[:32])
     parsed = parse_addmed(["medicine", "08:00", "until", words[0]], today=today)
-    if isinstance(parsed, ParseError):
-        return parsed
+    if not isinstance(parsed, AddMedRequest):
+        return parsed if isinstance(parsed, ParseError) else ParseError(ErrorKey.ADDMED_BAD_DATE)
     assert parsed.last_day is not None
     return parsed.last_day
+
+
+def _usual_gap(times: Sequence[time]) -> timedelta:
+    """Return the shortest usual gap between two reminders of a plan (24 h for once a day)."""
+    minutes = sorted(t.hour * 60 + t.minute for t in times)
+    gaps = [b - a for a, b in pairwise(minutes)] + [minutes[0] + 1440 - minutes[-1]]
+    return timedelta(minutes=min(gaps))
 
 
 def _overlap(
@@ -393,14 +445,19 @@ def _overlap(
     """Return a plan that would remind about the same medicine at the same slot on a shared day."""
     start = first_day or today
     end = last_day or date.max
+    key = medicine_key(name)
     for plan in plans:
-        if plan.kind is not kind or plan.name.casefold() != name.casefold():
+        # One medicine under two names (apixaban / Eliquis / "Apixiban") is one medicine.
+        if plan.kind is not kind or medicine_key(plan.name) != key:
             continue
         if not set(plan.times) & set(times):
             continue
         if start <= (plan.last_day or date.max) and (plan.first_day or date.min) <= end:
             return plan
     return None
+
+
+_ANSWERED = frozenset({OccurrenceStatus.TAKEN, OccurrenceStatus.SKIPPED, OccurrenceStatus.MISSED})
 
 
 # ---------------------------------------------------------------------- the service
@@ -434,7 +491,23 @@ class ReminderService:
         return profile.timezone if profile else None
 
     async def add_medication(self, user_id: int, request: AddMedRequest) -> AddOutcome:
-        """Add a dose plan (times in the user's zone); refuse a plan that would double a dose slot."""
+        """Add a dose plan (times in the user's zone); refuse a plan that would double a dose slot.
+
+        The overlap check gives the friendly answer; the slot table's primary key is the guarantee
+        (two identical requests processed at once: one is stored, the other gets the overlap answer).
+        """
+        try:
+            return await self._add_medication(user_id, request)
+        except SlotTaken:
+            async with self._uow_factory() as uow:
+                key = medicine_key(request.name)
+                holder = await uow.slots.holder(user_id, key, request.times)
+                plan = await uow.reminders.get_plan(holder) if holder is not None else None
+            if plan is None:
+                raise
+            return PlanOverlaps(plan_info(plan, self._clock.now()))
+
+    async def _add_medication(self, user_id: int, request: AddMedRequest) -> AddOutcome:
         kind, name, dose, times = ReminderKind.DOSE, request.name, request.dose, request.times
         first_day, last_day = request.first_day, request.last_day
         now = self._clock.now()
@@ -443,18 +516,25 @@ class ReminderService:
             if profile is None or profile.timezone is None:
                 return TimezoneRequired()
             zone = profile.timezone
+            today = local_today(zone, now)
             existing = await uow.reminders.plans_of(user_id)
+            live = [p for p in existing if p.last_day is None or p.last_day >= local_today(p.timezone, now)]
             clash = _overlap(
-                existing,
-                kind=kind,
-                name=name,
-                times=times,
-                first_day=first_day,
-                last_day=last_day,
-                today=local_today(zone, now),
+                live, kind=kind, name=name, times=times, first_day=first_day, last_day=last_day, today=today
             )
             if clash is not None:
                 return PlanOverlaps(plan_info(clash, now))
+            if len(live) >= MAX_PLANS_PER_USER:
+                return TooManyPlans(MAX_PLANS_PER_USER)
+            key = medicine_key(name)
+            # Ended plans give their slots back, so the medicine can be started again.
+            await uow.slots.release([p.plan_id for p in existing if p not in live])
+            from_tomorrow = False
+            if (first_day is None or first_day <= today) and await self._reminded_today(
+                uow, user_id, key, zone
+            ):
+                # Deleted and re-added the same day: today's dose was already reminded (maybe taken).
+                first_day, from_tomorrow = today + timedelta(days=1), True
             plan = await uow.reminders.add_plan(
                 NewPlan(
                     user_id=user_id,
@@ -468,13 +548,41 @@ class ReminderService:
                     created_at=now,
                 )
             )
+            await uow.slots.claim(user_id, key, times, plan.plan_id, first_day)
             await materialise_fully(uow, plan, now + self._policy.lookahead, self._policy)
             await uow.commit()
         log.info("plan added: user=%s plan=%s kind=%s", user_id, plan.plan_id, kind.value)
+        other = next(
+            (
+                p.name
+                for p in live
+                if p.kind is ReminderKind.DOSE
+                and p.active
+                and is_anticoagulant(p.name)
+                and medicine_key(p.name) != key
+            ),
+            None,
+        )
         following = next_occurrence(
             times, ZoneInfo(zone), now - timedelta(microseconds=1), first_day=first_day, last_day=last_day
         )
-        return PlanAdded(plan_info(plan, now), following.due_at if following else None)
+        return PlanAdded(
+            plan_info(plan, now),
+            following.due_at if following else None,
+            other_anticoagulant=other if is_anticoagulant(name) else None,
+            from_tomorrow=from_tomorrow,
+        )
+
+    async def _reminded_today(self, uow: UnitOfWork, user_id: int, key: str, zone: str) -> bool:
+        """Tell whether a reminder for this medicine (any plan, deleted too) went out today."""
+        now = self._clock.now()
+        start = local_day_bounds(local_today(zone, now), ZoneInfo(zone))[0]
+        rows = await uow.reminders.log_of(user_id, start, now + timedelta(seconds=1))
+        return any(
+            occ.sent_at is not None or occ.status in _ANSWERED
+            for occ, plan in rows
+            if plan.kind is ReminderKind.DOSE and medicine_key(plan.name) == key
+        )
 
     async def set_stockings(self, user_id: int, request: StockingsRequest) -> StockingsOutcome:
         """Replace the user's stocking reminders with put-on and take-off times."""
@@ -561,6 +669,7 @@ class ReminderService:
                 return None
             updated = await uow.reminders.update_plan(plan_id, now, active=False, deleted_at=now)
             await uow.reminders.cancel_open([plan_id], now)
+            await uow.slots.release([plan_id])
             await uow.commit()
         assert updated is not None
         log.info("plan deleted: user=%s plan=%s", user_id, plan_id)
@@ -573,16 +682,53 @@ class ReminderService:
             plan = await self._owned(uow, user_id, plan_id)
         return None if plan is None else plan_info(plan, now)
 
-    async def change_times(self, user_id: int, plan_id: int, times: tuple[time, ...]) -> TimesChanged | None:
+    async def change_times(
+        self, user_id: int, plan_id: int, times: tuple[time, ...]
+    ) -> TimesChanged | PlanOverlaps | None:
         """Give a plan new times: from now if none of today's reminders has fallen due, else from tomorrow.
 
         Moving a slot later on a day whose dose was already reminded could prompt a second dose that day.
+        New times go through the same one-dose-one-reminder rule as a new plan.
         """
+        try:
+            return await self._change_times(user_id, plan_id, times)
+        except SlotTaken:
+            async with self._uow_factory() as uow:
+                plan = await self._owned(uow, user_id, plan_id)
+                holder = (
+                    await uow.slots.holder(user_id, medicine_key(plan.name), times)
+                    if plan is not None
+                    else None
+                )
+                other = await uow.reminders.get_plan(holder) if holder is not None else None
+            if other is None:
+                raise
+            return PlanOverlaps(plan_info(other, self._clock.now()))
+
+    async def _change_times(
+        self, user_id: int, plan_id: int, times: tuple[time, ...]
+    ) -> TimesChanged | PlanOverlaps | None:
         now = self._clock.now()
         async with self._uow_factory() as uow:
             plan = await self._owned(uow, user_id, plan_id)
             if plan is None:
                 return None
+            others = [p for p in await uow.reminders.plans_of(user_id) if p.plan_id != plan_id]
+            others = [p for p in others if p.last_day is None or p.last_day >= local_today(p.timezone, now)]
+            clash = _overlap(
+                others,
+                kind=plan.kind,
+                name=plan.name,
+                times=times,
+                first_day=plan.first_day,
+                last_day=plan.last_day,
+                today=local_today(plan.timezone, now),
+            )
+            if clash is not None:
+                return PlanOverlaps(plan_info(clash, now))
+            if plan.kind is ReminderKind.DOSE:
+                await uow.slots.release([plan_id])
+                await uow.slots.claim(user_id, medicine_key(plan.name), times, plan_id, plan.first_day)
             tz = ZoneInfo(plan.timezone)
             today = now.astimezone(tz).date()
             starts_today = not await uow.reminders.delivered_on(plan_id, today, now)
@@ -602,11 +748,56 @@ class ReminderService:
         log.info("plan times changed: user=%s plan=%s", user_id, plan_id)
         return TimesChanged(plan_info(updated, now), from_day, starts_today)
 
+    async def change_timezone(self, user_id: int, chat_id: int, zone: str) -> TimezoneMoved:
+        """Set the user's zone and move their reminders in one transaction; say where each one lands.
+
+        Nothing is skipped: after a move west the next reminder may come later than usual, after a
+        move east sooner; the result carries the gap so the user can be told.
+        """
+        now = self._clock.now()
+        async with self._uow_factory() as uow:
+            current, _ = await uow.users.upsert(user_id, chat_id, None, now)
+            await uow.users.update(user_id, now, timezone=zone)
+            moves = await self._rezone(uow, user_id, zone, now) if current.timezone != zone else []
+            await uow.commit()
+        log.info("time zone changed: user=%s plans=%d", user_id, len(moves))
+        return TimezoneMoved(current.timezone, zone, tuple(moves))
+
+    async def _rezone(self, uow: UnitOfWork, user_id: int, zone: str, now: datetime) -> list[ZoneMove]:
+        """Move every plan to ``zone`` (same wall-clock times) inside ``uow``."""
+        moves: list[ZoneMove] = []
+        rows = await uow.reminders.log_of(user_id, now - timedelta(days=2), now + timedelta(seconds=1))
+        for plan in await uow.reminders.plans_of(user_id):
+            await uow.reminders.delete_future_pending(plan.plan_id, now)
+            updated = await uow.reminders.update_plan(
+                plan.plan_id, now, timezone=zone, materialised_until=now
+            )
+            assert updated is not None
+            if not updated.active:
+                continue
+            await materialise_fully(uow, updated, now + self._policy.lookahead, self._policy)
+            if plan.kind is not ReminderKind.DOSE:
+                continue
+            reminded = [o.due_at for o, p in rows if p.plan_id == plan.plan_id and o.sent_at is not None]
+            following = next_occurrence(
+                updated.times, ZoneInfo(zone), now, first_day=updated.first_day, last_day=updated.last_day
+            )
+            moves.append(
+                ZoneMove(
+                    plan_info(updated, now),
+                    following.due_at if following else None,
+                    max(reminded) if reminded else None,
+                    _usual_gap(updated.times),
+                )
+            )
+        return moves
+
     async def on_timezone_changed(self, user_id: int, old_zone: str | None, new_zone: str) -> None:
         """Move the user's future, undelivered reminders to the same wall-clock times in the new zone."""
         now = self._clock.now()
         async with self._uow_factory() as uow:
-            plans = await uow.reminders.plans_of(user_id)
+            # Plans already moved by change_timezone (same transaction as the zone) are left alone.
+            plans = [p for p in await uow.reminders.plans_of(user_id) if p.timezone != new_zone]
             for plan in plans:
                 await uow.reminders.delete_future_pending(plan.plan_id, now)
                 updated = await uow.reminders.update_plan(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from html import escape
 from typing import Final
 from zoneinfo import ZoneInfo
@@ -32,6 +32,7 @@ from bot.services.reminders import (
     ReminderInfo,
     StockingsSet,
     TimesChanged,
+    ZoneMove,
 )
 from bot.views.callbacks import encode
 
@@ -317,6 +318,10 @@ def render_addmed_usage() -> str:
 
 _ERRORS: Final[dict[str, str]] = {
     ErrorKey.ADDMED_USAGE: "",
+    ErrorKey.ADDMED_DOSE_OR_TIME: (
+        "Is <code>{detail}</code> the dose or a time? I won't guess, because a wrong guess would add a "
+        "reminder at the wrong time. Write a dose with its unit and times with a colon, e.g."
+    ),
     ErrorKey.ADDMED_NO_NAME: "Start with the medicine's name, e.g. <code>/addmed apixaban 5 mg 08:00</code>.",
     ErrorKey.ADDMED_NO_TIMES: (
         "I couldn't find any times. Put them at the end, e.g. <code>08:00 20:00</code>."
@@ -357,7 +362,28 @@ def render_parse_error(error: ParseError) -> str:
     template = _ERRORS.get(error.message_key, "")
     if not template:
         return render_addmed_usage()
-    return template.replace("{detail}", escape(error.detail))
+    text = template.replace("{detail}", escape(error.detail))
+    if error.example:
+        # A corrected command built from the user's own words.
+        text += f"\n<code>{escape(error.example)}</code>"
+    return text
+
+
+def render_times_needed(name: str, per_day: int) -> str:
+    """Ask which times, when the user said how often ("twice a day") but not when."""
+    how_often = {1: "once a day", 2: "twice a day", 3: "three times a day"}.get(per_day, "")
+    return (
+        f"<b>{escape(name)}</b> {how_often}: at which times? Pick a common choice or type your times, "
+        "e.g. <code>08:00 20:00</code>."
+    )
+
+
+def render_too_many_plans(limit: int) -> str:
+    """Refuse a plan over the per-user limit, with the way out."""
+    return (
+        f"You already have {limit} reminders, the most I keep for one person. Delete or finish one in "
+        "/reminders first, then add this one again."
+    )
 
 
 def render_times_error(error: ParseError) -> str:
@@ -376,9 +402,19 @@ def render_plan_added(added: PlanAdded) -> str:
         f"✅ Reminder added: <b>{_what(plan.kind, plan.name, plan.dose)}</b> at {times_text(plan.times)} "
         f"every day ({escape(plan.timezone)} time){_days(plan)}."
     ]
+    if added.from_tomorrow:
+        lines.append(
+            "This medicine was already reminded today, so the new plan starts tomorrow — "
+            "no second prompt today for a dose you may have taken."
+        )
     if added.next_due is not None:
         local = added.next_due.astimezone(ZoneInfo(plan.timezone))
         lines.append(f"First reminder: {day_text(local.date())} at {local.strftime('%H:%M')}.")
+    if added.other_anticoagulant is not None:
+        lines.append(
+            f"⚠️ You also have a reminder for <b>{escape(added.other_anticoagulant)}</b>, another blood "
+            "thinner. Check with your doctor or pharmacist — people are rarely on two blood thinners."
+        )
     lines.append("When a reminder comes, press ✅ Taken once you've taken it. See all with /reminders.")
     return "\n".join(lines)
 
@@ -853,3 +889,28 @@ def render_forgotten() -> str:
 def render_forget_cancelled() -> str:
     """Confirm nothing was deleted."""
     return "Nothing was deleted."
+
+
+def render_timezone_moves(moves: Sequence[ZoneMove]) -> str:
+    """Say where each dose reminder lands after a zone change, and when the gap is unusual."""
+    lines: list[str] = []
+    for move in moves:
+        if move.next_due is None:
+            continue
+        local = move.next_due.astimezone(ZoneInfo(move.plan.timezone))
+        line = (
+            f"Next <b>{escape(move.plan.name)}</b> reminder: {day_text(local.date())} at "
+            f"{local.strftime('%H:%M')} (new local time)."
+        )
+        gap = move.gap
+        if gap is not None and abs(gap - move.usual_gap) >= timedelta(hours=2):
+            hours = round(gap.total_seconds() / 3600)
+            usual = round(move.usual_gap.total_seconds() / 3600)
+            word = "later" if gap > move.usual_gap else "sooner"
+            line += (
+                f" That is {hours} hours after your last reminder instead of the usual {usual} — "
+                f"{word} than usual because of the time change. Ask your pharmacist how to time the "
+                "doses around the change; don't take two doses close together unless they say so."
+            )
+        lines.append(line)
+    return "\n".join(lines)
