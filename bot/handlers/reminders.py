@@ -65,6 +65,7 @@ PENDING_KEY: Final = "rem_pending"
 MAX_NAME_CHARS: Final = 64
 MAX_DOSE_CHARS: Final = 32
 _MAX_ID_DIGITS: Final = 12
+_MAX_PAGES: Final = 100
 
 Handler = Callable[[Update, ClotContext], Coroutine[Any, Any, None]]
 
@@ -549,9 +550,25 @@ async def _answer_button(press: _Press, context: ClotContext) -> None:
         await _edit(query, views.render_snoozed(result), views.snoozed_keyboard(result))
 
 
-async def _refresh_plans(query: CallbackQuery, user_id: int, context: ClotContext) -> None:
+async def _refresh_plans(
+    query: CallbackQuery, user_id: int, context: ClotContext, plan_id: int | None = None
+) -> None:
+    """Show the list again, on the page of the plan just acted on."""
     plans = await context.services.reminders.list_plans(user_id)
-    await _edit(query, views.render_plans(plans), views.plans_keyboard(plans))
+    index = next((i for i, p in enumerate(plans) if p.plan_id == plan_id), 0)
+    page = index // views.PLANS_PER_PAGE
+    await _edit(query, views.render_plans(plans, page), views.plans_keyboard(plans, page))
+
+
+async def _page_button(press: _Press, context: ClotContext) -> None:
+    """Show another page of /reminders."""
+    page = int(press.rest[0]) if len(press.rest) == 1 and press.rest[0].isdecimal() else None
+    if page is None or page > _MAX_PAGES:
+        await press.query.answer(views.answer_stale())
+        return
+    await press.query.answer()
+    plans = await context.services.reminders.list_plans(press.user_id)
+    await _edit(press.query, views.render_plans(plans, page), views.plans_keyboard(plans, page))
 
 
 async def _plan_button(press: _Press, context: ClotContext) -> None:
@@ -572,7 +589,7 @@ async def _plan_button(press: _Press, context: ClotContext) -> None:
         await query.answer(views.answer_plan_unknown())
         return
     await query.answer(answer())
-    await _refresh_plans(query, user_id, context)
+    await _refresh_plans(query, user_id, context, plan_id)
 
 
 async def _plan_question_button(press: _Press, context: ClotContext) -> None:
@@ -587,7 +604,7 @@ async def _plan_question_button(press: _Press, context: ClotContext) -> None:
     if verb == views.DELETE:
         await _edit(query, views.render_confirm_delete(plan), views.confirm_delete_keyboard(plan))
     elif verb == views.DELETE_NO:
-        await _refresh_plans(query, user_id, context)
+        await _refresh_plans(query, user_id, context, plan.plan_id)
     else:
         _start_draft(context, FLOW_CHANGE_TIMES)["plan_id"] = plan.plan_id
         await _reply(message, views.render_ask_new_times(plan))
@@ -690,6 +707,7 @@ _BUTTONS: Final[dict[str, ButtonHandler]] = {
     views.STOCKINGS_OFF: _stockings_button,
     views.FORGET_YES: _forget_button,
     views.FORGET_NO: _forget_button,
+    views.PAGE: _page_button,
 }
 
 

@@ -159,6 +159,10 @@ class ReminderRepository(Protocol):
         """Return the plan ``plan_id`` (deleted ones too) or None."""
         ...
 
+    async def plans_for_export(self, user_id: int) -> list[PlanRecord]:
+        """Return all the user's plans still stored, deleted ones too, oldest first."""
+        ...
+
     async def plans_of(self, user_id: int) -> list[PlanRecord]:
         """Return the user's plans that are not deleted, oldest first."""
         ...

@@ -72,6 +72,11 @@ class PlanInfo:
     last_day: date | None
     active: bool
     ended: bool = False
+    # The user's local date when this view was made, so views can say "5 Jan 2027" vs "Mon 30 Nov".
+    today: date | None = None
+    never_fires: bool = False  # not ended, yet no reminder is ahead (e.g. "until" before the next time)
+    created_at: datetime | None = None
+    deleted_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -343,7 +348,11 @@ def local_today(zone: str, now: datetime) -> date:
 
 def plan_info(plan: PlanRecord, now: datetime) -> PlanInfo:
     """Return the view of a stored plan."""
-    ended = plan.last_day is not None and plan.last_day < local_today(plan.timezone, now)
+    today = local_today(plan.timezone, now)
+    ended = plan.last_day is not None and plan.last_day < today
+    ahead = next_occurrence(
+        plan.times, ZoneInfo(plan.timezone), now, first_day=plan.first_day, last_day=plan.last_day
+    )
     return PlanInfo(
         plan_id=plan.plan_id,
         kind=plan.kind,
@@ -355,6 +364,10 @@ def plan_info(plan: PlanRecord, now: datetime) -> PlanInfo:
         last_day=plan.last_day,
         active=plan.active,
         ended=ended,
+        today=today,
+        never_fires=not ended and ahead is None and plan.deleted_at is None,
+        created_at=plan.created_at,
+        deleted_at=plan.deleted_at,
     )
 
 
@@ -905,7 +918,8 @@ class ReminderService:
         now = self._clock.now()
         async with self._uow_factory() as uow:
             profile = await uow.users.get(user_id)
-            plans = await uow.reminders.plans_of(user_id)
+            # Deleted plans are still stored (their history needs them) until /forget: they are exported.
+            plans = await uow.reminders.plans_for_export(user_id)
             rows = await uow.reminders.log_of(user_id, None, FINISHED)
         log_entries = tuple(
             LogEntry(

@@ -56,7 +56,10 @@ STOCKINGS_ON: Final = "so"
 STOCKINGS_OFF: Final = "sf"
 FORGET_YES: Final = "fy"
 FORGET_NO: Final = "fn"
+PAGE: Final = "pg"
 OTHER: Final = "o"
+# /reminders shows this many plans per message, so even a long list stays under Telegram's 4096 chars.
+PLANS_PER_PAGE: Final = 8
 
 COMMON_MEDICINES: Final = ("apixaban", "rivaroxaban", "dabigatran", "edoxaban", "warfarin", "enoxaparin")
 ONCE_DAILY: Final = (time(8, 0),)
@@ -82,9 +85,10 @@ def local_hhmm(instant: datetime, zone: str) -> str:
     return instant.astimezone(ZoneInfo(zone)).strftime("%H:%M")
 
 
-def day_text(d: date) -> str:
-    """Return a short date: "Fri 27 Nov"."""
-    return f"{d.strftime('%a')} {d.day} {d.strftime('%b')}"
+def day_text(d: date, today: date | None = None) -> str:
+    """Return a short date: "Fri 27 Nov", with the year when it is not ``today``'s year ("Tue 5 Jan 2027")."""
+    text = f"{d.strftime('%a')} {d.day} {d.strftime('%b')}"
+    return text if today is None or d.year == today.year else f"{text} {d.year}"
 
 
 def times_text(times: Sequence[time]) -> str:
@@ -409,7 +413,12 @@ def render_plan_added(added: PlanAdded) -> str:
         )
     if added.next_due is not None:
         local = added.next_due.astimezone(ZoneInfo(plan.timezone))
-        lines.append(f"First reminder: {day_text(local.date())} at {local.strftime('%H:%M')}.")
+        lines.append(f"First reminder: {day_text(local.date(), plan.today)} at {local.strftime('%H:%M')}.")
+    elif plan.never_fires:
+        lines.append(
+            "⚠️ This plan will never remind you: its last day ends before its next time. "
+            "Delete it in /reminders and add it again with a later <code>until</code> date."
+        )
     if added.other_anticoagulant is not None:
         lines.append(
             f"⚠️ You also have a reminder for <b>{escape(added.other_anticoagulant)}</b>, another blood "
@@ -422,9 +431,9 @@ def render_plan_added(added: PlanAdded) -> str:
 def _days(plan: PlanInfo) -> str:
     parts = []
     if plan.first_day:
-        parts.append(f" from {day_text(plan.first_day)}")
+        parts.append(f" from {day_text(plan.first_day, plan.today)}")
     if plan.last_day:
-        parts.append(f" until {day_text(plan.last_day)}")
+        parts.append(f" until {day_text(plan.last_day, plan.today)}")
     return "".join(parts)
 
 
@@ -603,8 +612,18 @@ def _plan_line(number: int, plan: PlanInfo) -> str:
     return f"{number}. {_label(plan.kind, plan.name, plan.dose)} — {times}{_days(plan)}{state}"
 
 
-def render_plans(plans: Sequence[PlanInfo]) -> str:
-    """List the user's reminders."""
+def page_count(plans: Sequence[PlanInfo]) -> int:
+    """Return how many /reminders pages the plans fill."""
+    return max(1, -(-len(plans) // PLANS_PER_PAGE))
+
+
+def _page_bounds(plans: Sequence[PlanInfo], page: int) -> tuple[int, int, int]:
+    page = min(max(page, 0), page_count(plans) - 1)
+    return page, page * PLANS_PER_PAGE, min(len(plans), (page + 1) * PLANS_PER_PAGE)
+
+
+def render_plans(plans: Sequence[PlanInfo], page: int = 0) -> str:
+    """List the user's reminders (one page of them)."""
     if not plans:
         return (
             "You have no reminders yet. Add one with /addmed "
@@ -612,18 +631,24 @@ def render_plans(plans: Sequence[PlanInfo]) -> str:
             "(e.g. <code>/stockings 07:30 21:00</code>)."
         )
     zones = sorted({p.timezone for p in plans})
-    lines = [f"<b>Your reminders</b> ({escape(', '.join(zones))} time)", ""]
-    lines += [_plan_line(i, p) for i, p in enumerate(plans, start=1)]
+    page, first, end = _page_bounds(plans, page)
+    pages = page_count(plans)
+    title = f"<b>Your reminders</b> ({escape(', '.join(zones))} time)"
+    if pages > 1:
+        title += f" — page {page + 1} of {pages}, {len(plans)} reminders"
+    lines = [title, ""]
+    lines += [_plan_line(i, p) for i, p in enumerate(plans[first:end], start=first + 1)]
     lines += ["", "Buttons: ⏸ pause · ▶️ resume · 🕒 change times · 🗑 delete (the number is the reminder's)."]
     return "\n".join(lines)
 
 
-def plans_keyboard(plans: Sequence[PlanInfo]) -> InlineKeyboardMarkup | None:
-    """One row per plan: pause or resume, change times, delete."""
+def plans_keyboard(plans: Sequence[PlanInfo], page: int = 0) -> InlineKeyboardMarkup | None:
+    """One row per plan on the page: pause or resume, change times, delete; then page buttons."""
     if not plans:
         return None
+    page, first, end = _page_bounds(plans, page)
     rows = []
-    for number, plan in enumerate(plans, start=1):
+    for number, plan in enumerate(plans[first:end], start=first + 1):
         toggle = (
             _button(f"▶️ {number}", RESUME, plan.plan_id)
             if not plan.active
@@ -636,6 +661,13 @@ def plans_keyboard(plans: Sequence[PlanInfo]) -> InlineKeyboardMarkup | None:
                 _button(f"🗑 {number}", DELETE, plan.plan_id),
             ]
         )
+    nav = []
+    if page > 0:
+        nav.append(_button("◀️ Previous", PAGE, page - 1))
+    if end < len(plans):
+        nav.append(_button("Next ▶️", PAGE, page + 1))
+    if nav:
+        rows.append(nav)
     return InlineKeyboardMarkup(rows)
 
 
@@ -823,12 +855,14 @@ def render_my_data_csv(data: ExportData) -> bytes:
     if profile is not None:
         for name in (
             "user_id",
+            "chat_id",
             "country",
             "timezone",
             "language",
             "on_blood_thinners",
             "active",
             "created_at",
+            "updated_at",
         ):
             value = getattr(profile, name)
             writer.writerow(["profile", name, _cell("" if value is None else str(value))])
@@ -842,6 +876,11 @@ def render_my_data_csv(data: ExportData) -> bytes:
         writer.writerow([record, "from", plan.first_day.isoformat() if plan.first_day else ""])
         writer.writerow([record, "until", plan.last_day.isoformat() if plan.last_day else ""])
         writer.writerow([record, "paused", "no" if plan.active else "yes"])
+        writer.writerow([record, "deleted", "yes" if plan.deleted_at else "no"])
+        writer.writerow([record, "created_at", plan.created_at.isoformat() if plan.created_at else ""])
+        writer.writerow([record, "deleted_at", plan.deleted_at.isoformat() if plan.deleted_at else ""])
+        if plan.never_fires:
+            writer.writerow([record, "warning", "will never remind: the until date is before the next time"])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
