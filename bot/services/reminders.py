@@ -782,12 +782,30 @@ class ReminderService:
         rows = await uow.reminders.log_of(user_id, now - timedelta(days=2), now + timedelta(seconds=1))
         for plan in await uow.reminders.plans_of(user_id):
             await uow.reminders.delete_future_pending(plan.plan_id, now)
-            updated = await uow.reminders.update_plan(
-                plan.plan_id, now, timezone=zone, materialised_until=now
-            )
-            assert updated is not None
-            if not updated.active:
+            if not plan.active:
+                await uow.reminders.update_plan(plan.plan_id, now, timezone=zone, materialised_until=now)
                 continue
+            # An active plan continues as a new plan in the new zone; the old one keeps its history.
+            # Occurrences are keyed by plan and local slot, so updating in place would take "08:00 on
+            # 1 Dec" in Los Angeles for the Tokyo dose already reminded and silently skip a day.
+            await uow.reminders.update_plan(plan.plan_id, now, active=False, deleted_at=now)
+            await uow.slots.release([plan.plan_id])
+            updated = await uow.reminders.add_plan(
+                NewPlan(
+                    user_id=user_id,
+                    kind=plan.kind,
+                    name=plan.name,
+                    dose=plan.dose,
+                    times=plan.times,
+                    timezone=zone,
+                    first_day=plan.first_day,
+                    last_day=plan.last_day,
+                    created_at=now,
+                )
+            )
+            if plan.kind is ReminderKind.DOSE:
+                key = medicine_key(plan.name)
+                await uow.slots.claim(user_id, key, plan.times, updated.plan_id, plan.first_day)
             await materialise_fully(uow, updated, now + self._policy.lookahead, self._policy)
             if plan.kind is not ReminderKind.DOSE:
                 continue
