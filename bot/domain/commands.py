@@ -429,6 +429,8 @@ def parse_times(text: str) -> tuple[time, ...] | ParseError:
         head, found, _run = _peel_times(tokens, allow_bare=True)
     except _RefusedError as refused:
         return refused.error
+    if len(head) == 1 and _fold(head[0]) in _AT_WORDS:
+        head = []
     if head or not found:
         return ParseError(ErrorKey.ADDMED_NO_TIMES, _detail(" ".join(head or tokens)))
     times = tuple(sorted(set(found)))

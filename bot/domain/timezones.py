@@ -88,7 +88,7 @@ def is_valid_zone(name: str) -> bool:
 def _zones_with_offset(offset: timedelta, now: datetime) -> list[str]:
     # Only canonical zones from zone.tab: legacy links like Asia/Calcutta would be duplicates.
     canonical = {z for zones in _country_zone_table().values() for z in zones}
-    return sorted(z for z in canonical if ZoneInfo(z).utcoffset(now) == offset)
+    return sorted(z for z in canonical if utc_offset(z, now) == offset)
 
 
 # Abbreviations people type, mapped to a representative zone; a zone of the user's own country that
@@ -150,7 +150,7 @@ def _by_abbreviation(folded: str, country: str | None, now: datetime) -> ZoneMat
     # Both halves of the year, so "CEST" typed in winter still finds the country's zone.
     samples = (now, now + timedelta(days=182))
     for zone in zones_for_country(country):
-        if any(ZoneInfo(zone).tzname(s) == upper for s in samples):
+        if any(s.astimezone(ZoneInfo(zone)).tzname() == upper for s in samples):
             return ZoneMatch(zone=zone)
     if len(choices) == 1:
         return ZoneMatch(zone=choices[0])
@@ -215,7 +215,7 @@ def _resolve_offset(match: re.Match[str], *, country: str | None, now: datetime)
     offset = sign * timedelta(hours=hours, minutes=minutes)
     # A real zone of the user's country follows daylight saving; a fixed offset would drift twice a year.
     for zone in zones_for_country(country):
-        if ZoneInfo(zone).utcoffset(now) == offset:
+        if utc_offset(zone, now) == offset:
             return ZoneMatch(zone=zone)
     if minutes == 0:
         # POSIX-style Etc zones invert the sign: Etc/GMT-2 is UTC+2.
@@ -229,7 +229,8 @@ def _resolve_offset(match: re.Match[str], *, country: str | None, now: datetime)
 
 def utc_offset(zone: str, now: datetime) -> timedelta:
     """Return the zone's offset from UTC at ``now``."""
-    offset = ZoneInfo(zone).utcoffset(now)
+    # utcoffset() of a UTC datetime would read its wall-clock fields as local time: convert first.
+    offset = now.astimezone(ZoneInfo(zone)).utcoffset()
     return offset if offset is not None else timedelta(0)
 
 
