@@ -415,7 +415,7 @@ def test_a_dose_written_like_a_time_is_asked_about_never_scheduled(text: str) ->
     assert error.message_key == ErrorKey.ADDMED_DOSE_OR_TIME
     assert error.detail == text.split()[1]
     # The corrected example is built from the user's own words.
-    assert error.example.startswith(f"/addmed {text.split()[0]} {text.split()[1]} mg")
+    assert error.example.startswith(f"/addmed {text.split(maxsplit=1)[0]} {text.split()[1]} mg")
 
 
 @pytest.mark.parametrize(
@@ -442,7 +442,7 @@ def test_how_often_without_when_asks_which_times(text: str, per_day: int) -> Non
     result = addmed(text)
     assert isinstance(result, TimesNeeded)
     assert result.per_day == per_day
-    assert result.name == text.split()[0]
+    assert result.name == text.split(maxsplit=1)[0]
 
 
 @pytest.mark.parametrize(
