@@ -33,18 +33,20 @@ COMMANDS: tuple[CommandInfo, ...] = (
     CommandInfo("check", "A quick symptom check, one question at a time"),
     CommandInfo("ask", "Ask a question about blood clots, e.g. /ask can I massage a clot"),
     CommandInfo("topics", "Browse everything ClotCare can explain"),
-    CommandInfo("addmed", "Add a blood-thinner reminder, e.g. /addmed apixaban 08:00 20:00"),
+    CommandInfo(
+        "addmed", "Add a medicine reminder, e.g. /addmed apixaban 5 mg 8am and 8pm (brand names too)"
+    ),
     CommandInfo("stockings", "Compression stocking reminders, e.g. /stockings 07:30 21:00"),
-    CommandInfo("reminders", "See, pause, change or delete your reminders"),
+    CommandInfo("reminders", "See, pause, change or delete your reminders, page by page"),
     CommandInfo("history", "Your doses over the last 14 days"),
-    CommandInfo("settings", "Your country, emergency number and time zone"),
+    CommandInfo("settings", "Your country, emergency number, time zone and blood-thinner status"),
     CommandInfo("country", "Set your country, e.g. /country uk"),
-    CommandInfo("timezone", "Set your time zone, e.g. /timezone Europe/Berlin"),
+    CommandInfo("timezone", "Set your time zone: a city, GMT+1, EST or Europe/Berlin"),
     CommandInfo("export", "Download everything ClotCare stores about you"),
     CommandInfo("forget", "Delete everything ClotCare stores about you"),
     CommandInfo("help", "What ClotCare can do"),
     CommandInfo("start", "Welcome, and set your country and time zone", in_menu=False),
-    CommandInfo("cancel", "Stop what you are doing"),
+    CommandInfo("cancel", "Stop the guided step you are in (any other command stops it too)"),
 )
 
 DISCLAIMER = (

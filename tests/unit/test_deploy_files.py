@@ -115,3 +115,11 @@ def test_every_setting_is_in_the_readme_configuration_table() -> None:
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     missing = sorted(name for name in SETTINGS_ENV if f"| `{name}` |" not in readme)
     assert not missing, f"add these to the configuration table in README.md: {missing}"
+
+
+def test_the_readme_command_table_is_the_command_menu() -> None:
+    from bot.views.common import COMMANDS
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    missing = [c.name for c in COMMANDS if f"| `/{c.name}` | {c.description} |" not in readme]
+    assert not missing, f"update these rows of the command table in README.md: {missing}"
