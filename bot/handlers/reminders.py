@@ -43,6 +43,8 @@ from bot.services.reminders import (
     TooManyPlans,
     clean_free_text,
     local_today,
+    looks_like_a_dose,
+    looks_like_a_name,
     parse_times_text,
     parse_until_text,
 )
@@ -343,7 +345,7 @@ async def _flow_text(message: Message, user_id: int, flow: str, text: str, conte
         await _typed_name(message, user_id, text, context)
     elif flow == FLOW_DOSE:
         dose = clean_free_text(text, MAX_DOSE_CHARS)
-        if dose is None:
+        if dose is None or not looks_like_a_dose(dose):
             _set_flow(context, flow)
             await _reply(message, views.render_bad_dose(), views.ask_dose_keyboard())
             return
@@ -352,7 +354,9 @@ async def _flow_text(message: Message, user_id: int, flow: str, text: str, conte
         times = parse_times_text(text)
         if isinstance(times, ParseError):
             _set_flow(context, flow)
-            await _reply(message, views.render_times_error(times))
+            # "twice a day" and the like: offer the common times again as buttons.
+            markup = views.ask_times_keyboard() if flow == FLOW_TIMES else None
+            await _reply(message, views.render_times_error(times), markup)
             return
         if flow == FLOW_TIMES:
             await _got_times(message, context, times)
@@ -393,7 +397,8 @@ async def _typed_name(message: Message, user_id: int, text: str, context: ClotCo
         await _reply_added(message, outcome, context, text.split())
         return
     name = clean_free_text(text, MAX_NAME_CHARS)
-    if name is None:
+    if name is None or not looks_like_a_name(name):
+        # A question or a sentence is not a medicine name: nothing is stored that was not asked for.
         _set_flow(context, FLOW_NAME)
         await _reply(message, views.render_bad_medicine())
         return

@@ -38,7 +38,14 @@ from bot.domain.reminders import (
 from bot.domain.schedule import local_day_bounds, next_occurrence, occurrences_between
 from bot.domain.users import UserProfile
 from bot.services.errors import SlotTaken
-from bot.services.ports import NewOccurrence, NewPlan, OccurrenceRecord, PlanRecord, UnitOfWork
+from bot.services.ports import (
+    FlowRecord,
+    NewOccurrence,
+    NewPlan,
+    OccurrenceRecord,
+    PlanRecord,
+    UnitOfWork,
+)
 
 log = logging.getLogger(__name__)
 
@@ -251,6 +258,7 @@ class ExportData:
     profile: UserProfile | None
     plans: tuple[PlanInfo, ...]
     log: tuple[LogEntry, ...]
+    flow: FlowRecord | None = None  # a half-finished guided step, kept so it survives a restart
 
 
 # ---------------------------------------------------------------------- pure helpers
@@ -419,6 +427,20 @@ def clean_free_text(text: str, limit: int = MAX_FREE_TEXT) -> str | None:
     if not cleaned or not any(ch.isalnum() for ch in cleaned) or len(cleaned) > limit:
         return None
     return cleaned
+
+
+# A medicine name is a few words at most and never a question; a dose always has a number in it.
+MAX_NAME_WORDS = 4
+
+
+def looks_like_a_name(text: str) -> bool:
+    """Tell whether typed text can be a medicine name (not a question or a sentence)."""
+    return "?" not in text and len(text.split()) <= MAX_NAME_WORDS
+
+
+def looks_like_a_dose(text: str) -> bool:
+    """Tell whether typed text can be a dose as printed on a label ("5 mg", "1 tablet", "½")."""
+    return any(unicodedata.numeric(ch, -1) >= 0 for ch in text) and "?" not in text
 
 
 def parse_times_text(text: str) -> tuple[time, ...] | ParseError:
@@ -939,6 +961,7 @@ class ReminderService:
             # Deleted plans are still stored (their history needs them) until /forget: they are exported.
             plans = await uow.reminders.plans_for_export(user_id)
             rows = await uow.reminders.log_of(user_id, None, FINISHED)
+            flow = await uow.flows.get(user_id)
         log_entries = tuple(
             LogEntry(
                 reminder_info(occ, plan),
@@ -950,7 +973,7 @@ class ReminderService:
             for occ, plan in rows
             if occ.due_at <= now or occ.status is not OccurrenceStatus.PENDING
         )
-        return ExportData(profile, tuple(plan_info(p, now) for p in plans), log_entries)
+        return ExportData(profile, tuple(plan_info(p, now) for p in plans), log_entries, flow)
 
     async def forget(self, user_id: int) -> dict[str, int]:
         """Delete every row about the user (all tables with a user_id), cancelling all reminders."""

@@ -503,7 +503,10 @@ def render_type_medicine() -> str:
 
 def render_bad_medicine() -> str:
     """Refuse an unreadable or too long name."""
-    return "Please type just the medicine's name (up to 64 characters), or /cancel."
+    return (
+        "Please type just the medicine's name (a few words, up to 64 characters), e.g. "
+        "<code>apixaban</code>, or /cancel."
+    )
 
 
 def render_ask_dose(name: str) -> str:
@@ -521,7 +524,10 @@ def ask_dose_keyboard() -> InlineKeyboardMarkup:
 
 def render_bad_dose() -> str:
     """Refuse an unreadable or too long dose."""
-    return "Please type the dose in a few characters (up to 32), e.g. <code>5 mg</code>, or press Skip."
+    return (
+        "Please type the dose as on the label, with its number (up to 32 characters), e.g. "
+        "<code>5 mg</code>, or press Skip."
+    )
 
 
 def render_ask_times(name: str) -> str:
@@ -881,6 +887,11 @@ def render_my_data_csv(data: ExportData) -> bytes:
         writer.writerow([record, "deleted_at", plan.deleted_at.isoformat() if plan.deleted_at else ""])
         if plan.never_fires:
             writer.writerow([record, "warning", "will never remind: the until date is before the next time"])
+    if data.flow is not None:
+        writer.writerow(["open guided step", "step", data.flow.flow])
+        for key, value in sorted(data.flow.data.items()):
+            writer.writerow(["open guided step", key, _cell(str(value))])
+        writer.writerow(["open guided step", "updated_at", data.flow.updated_at.isoformat()])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 

@@ -246,6 +246,9 @@ async def test_a_flow_is_stored_until_ended(world: World) -> None:
     assert (record.flow, record.data) == ("rem.dose", {"name": "apixaban"})
     await world.users.flows.save(1, "rem.times", {"name": "apixaban", "dose": "5 mg"})
     assert await _count(world, ConversationState) == 1
+    exported = (await world.reminders.export(1)).flow
+    assert exported is not None
+    assert (exported.flow, exported.data) == ("rem.times", {"name": "apixaban", "dose": "5 mg"})
     await world.users.flows.clear(1)
     assert await world.users.flows.load(1) is None
     await world.users.flows.save(999, "rem.name", {})  # never registered: nothing to attach it to
