@@ -122,13 +122,16 @@ class SqlSlotRepository:
         if plan_ids:
             await self._session.execute(delete(_SLOTS).where(_SLOTS.c.plan_id.in_(list(plan_ids))))
 
-    async def holder(self, user_id: int, medicine: str, times: Sequence[time]) -> int | None:
-        """Return the plan holding one of these slots, if any."""
+    async def holder(
+        self, user_id: int, medicine: str, times: Sequence[time], first_day: date | None
+    ) -> int | None:
+        """Return the plan holding one of these slots (for this first day), if any."""
         found = await self._session.execute(
             select(_SLOTS.c.plan_id).where(
                 _SLOTS.c.user_id == user_id,
                 _SLOTS.c.medicine == medicine,
                 _SLOTS.c.local_time.in_(list(times)),
+                _SLOTS.c.first_day == (first_day or OPEN_START),
             )
         )
         return found.scalars().first()

@@ -314,8 +314,10 @@ class SlotRepository(Protocol):
         """Give back the slots of these plans."""
         ...
 
-    async def holder(self, user_id: int, medicine: str, times: Sequence[time]) -> int | None:
-        """Return the plan holding one of these slots, if any."""
+    async def holder(
+        self, user_id: int, medicine: str, times: Sequence[time], first_day: date | None
+    ) -> int | None:
+        """Return the plan holding one of these slots (for this first day), if any."""
         ...
 
 

@@ -106,14 +106,15 @@ class PlanAdded:
     """A plan was stored; ``next_due`` is its first reminder (UTC), if any is ahead.
 
     ``other_anticoagulant`` names a different blood thinner already active (worth a word with a
-    pharmacist); ``from_tomorrow`` says the medicine was already reminded today, so the plan starts
-    tomorrow rather than prompting a dose that may have been taken.
+    pharmacist); ``not_today`` lists today's times left out because a deleted plan of the same
+    medicine already reminded that many doses today (delete and re-add: no second prompt for a dose
+    that may have been taken).
     """
 
     plan: PlanInfo
     next_due: datetime | None
     other_anticoagulant: str | None = None
-    from_tomorrow: bool = False
+    not_today: tuple[time, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -536,7 +537,7 @@ class ReminderService:
         except SlotTaken:
             async with self._uow_factory() as uow:
                 key = medicine_key(request.name)
-                holder = await uow.slots.holder(user_id, key, request.times)
+                holder = await uow.slots.holder(user_id, key, request.times, request.first_day)
                 plan = await uow.reminders.get_plan(holder) if holder is not None else None
             if plan is None:
                 raise
@@ -564,12 +565,6 @@ class ReminderService:
             key = medicine_key(name)
             # Ended plans give their slots back, so the medicine can be started again.
             await uow.slots.release([p.plan_id for p in existing if p not in live])
-            from_tomorrow = False
-            if (first_day is None or first_day <= today) and await self._reminded_today(
-                uow, user_id, key, zone
-            ):
-                # Deleted and re-added the same day: today's dose was already reminded (maybe taken).
-                first_day, from_tomorrow = today + timedelta(days=1), True
             plan = await uow.reminders.add_plan(
                 NewPlan(
                     user_id=user_id,
@@ -584,6 +579,9 @@ class ReminderService:
                 )
             )
             await uow.slots.claim(user_id, key, times, plan.plan_id, first_day)
+            not_today: tuple[time, ...] = ()
+            if first_day is None or first_day <= today:
+                plan, not_today = await self._skip_doses_reminded_today(uow, plan, key, now)
             await materialise_fully(uow, plan, now + self._policy.lookahead, self._policy)
             await uow.commit()
         log.info("plan added: user=%s plan=%s kind=%s", user_id, plan.plan_id, kind.value)
@@ -605,19 +603,43 @@ class ReminderService:
             plan_info(plan, now),
             following.due_at if following else None,
             other_anticoagulant=other if is_anticoagulant(name) else None,
-            from_tomorrow=from_tomorrow,
+            not_today=not_today,
         )
 
-    async def _reminded_today(self, uow: UnitOfWork, user_id: int, key: str, zone: str) -> bool:
-        """Tell whether a reminder for this medicine (any plan, deleted too) went out today."""
-        now = self._clock.now()
-        start = local_day_bounds(local_today(zone, now), ZoneInfo(zone))[0]
-        rows = await uow.reminders.log_of(user_id, start, now + timedelta(seconds=1))
-        return any(
-            occ.sent_at is not None or occ.status in _ANSWERED
-            for occ, plan in rows
-            if plan.kind is ReminderKind.DOSE and medicine_key(plan.name) == key
+    async def _skip_doses_reminded_today(
+        self, uow: UnitOfWork, plan: PlanRecord, key: str, now: datetime
+    ) -> tuple[PlanRecord, tuple[time, ...]]:
+        """Leave out today's first times of a re-added medicine, as many as deleted plans already reminded.
+
+        apixaban 08:00 + 20:00, the 08:00 dose reminded, the plan deleted, then re-added at 09:00 as
+        10:00 + 20:00: today keeps 20:00 only, because one of today's two doses was already reminded.
+        """
+        tz = ZoneInfo(plan.timezone)
+        today = now.astimezone(tz).date()
+        start, end = local_day_bounds(today, tz)
+        rows = await uow.reminders.log_of(plan.user_id, start, now + timedelta(seconds=1))
+        reminded = sum(
+            1
+            for occ, old in rows
+            if old.deleted_at is not None
+            and old.kind is ReminderKind.DOSE
+            and medicine_key(old.name) == key
+            and (occ.sent_at is not None or occ.status in _ANSWERED)
         )
+        if not reminded:
+            return plan, ()
+        ahead = occurrences_between(
+            plan.times, tz, now, end, first_day=plan.first_day, last_day=plan.last_day
+        )
+        room = max(0, len(plan.times) - reminded)
+        dropped = ahead[: max(0, len(ahead) - room)]
+        if not dropped:
+            return plan, ()
+        # The cursor starts after the last dropped slot, so those are never created.
+        cursor = dropped[-1].due_at + timedelta(microseconds=1)
+        updated = await uow.reminders.update_plan(plan.plan_id, now, materialised_until=cursor)
+        assert updated is not None
+        return updated, tuple(o.local_time for o in dropped)
 
     async def set_stockings(self, user_id: int, request: StockingsRequest) -> StockingsOutcome:
         """Replace the user's stocking reminders with put-on and take-off times."""
@@ -731,7 +753,7 @@ class ReminderService:
             async with self._uow_factory() as uow:
                 plan = await self._owned(uow, user_id, plan_id)
                 holder = (
-                    await uow.slots.holder(user_id, medicine_key(plan.name), times)
+                    await uow.slots.holder(user_id, medicine_key(plan.name), times, plan.first_day)
                     if plan is not None
                     else None
                 )
@@ -804,7 +826,8 @@ class ReminderService:
         rows = await uow.reminders.log_of(user_id, now - timedelta(days=2), now + timedelta(seconds=1))
         for plan in await uow.reminders.plans_of(user_id):
             await uow.reminders.delete_future_pending(plan.plan_id, now)
-            if not plan.active:
+            ended = plan.last_day is not None and plan.last_day < local_today(plan.timezone, now)
+            if not plan.active or ended:
                 await uow.reminders.update_plan(plan.plan_id, now, timezone=zone, materialised_until=now)
                 continue
             # An active plan continues as a new plan in the new zone; the old one keeps its history.
@@ -825,8 +848,10 @@ class ReminderService:
                     created_at=now,
                 )
             )
-            if plan.kind is ReminderKind.DOSE:
-                key = medicine_key(plan.name)
+            key = medicine_key(plan.name)
+            # A plan stored before slots existed may share a slot with another; it moves unchanged.
+            free = await uow.slots.holder(user_id, key, plan.times, plan.first_day) is None
+            if plan.kind is ReminderKind.DOSE and free:
                 await uow.slots.claim(user_id, key, plan.times, updated.plan_id, plan.first_day)
             await materialise_fully(uow, updated, now + self._policy.lookahead, self._policy)
             if plan.kind is not ReminderKind.DOSE:

@@ -406,10 +406,10 @@ def render_plan_added(added: PlanAdded) -> str:
         f"✅ Reminder added: <b>{_what(plan.kind, plan.name, plan.dose)}</b> at {times_text(plan.times)} "
         f"every day ({escape(plan.timezone)} time){_days(plan)}."
     ]
-    if added.from_tomorrow:
+    if added.not_today:
         lines.append(
-            "This medicine was already reminded today, so the new plan starts tomorrow — "
-            "no second prompt today for a dose you may have taken."
+            f"Not today at {times_text(added.not_today)}: this medicine was already reminded today, "
+            "so there is no second prompt for a dose you may have taken. From tomorrow, all times."
         )
     if added.next_due is not None:
         local = added.next_due.astimezone(ZoneInfo(plan.timezone))

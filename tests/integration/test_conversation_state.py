@@ -79,7 +79,7 @@ async def test_new_times_go_through_the_same_rule(world: World) -> None:
     assert isinstance(await world.reminders.add_medication(1, _request("apixaban", time(20))), PlanAdded)
 
 
-async def test_delete_and_re_add_the_same_day_starts_tomorrow(world: World) -> None:
+async def test_delete_and_re_add_the_same_day_leaves_out_doses_already_reminded(world: World) -> None:
     await world.user(1)
     plan_id = await world.add(1, "apixaban", time(8), time(20))
     await world.tick(utc(D0, 7, 0))  # 08:00 in Berlin: the morning reminder goes out
@@ -89,11 +89,23 @@ async def test_delete_and_re_add_the_same_day_starts_tomorrow(world: World) -> N
     world.clock.set(utc(D0, 8, 0))
     again = await world.reminders.add_medication(1, _request("Eliquis", time(10), time(20)))
     assert isinstance(again, PlanAdded)
-    assert again.from_tomorrow
-    assert again.plan.first_day == D1
-    # No second prompt today for a dose already taken (not at 10:00, not at 20:00).
+    assert again.not_today == (time(10),)
+    # No second morning prompt for a dose already taken; the evening dose is still reminded.
     today = [s for s in await world.statuses(1) if s[0] == D0 and s[2] == OccurrenceStatus.PENDING.value]
-    assert today == []
+    assert today == [(D0, time(20), OccurrenceStatus.PENDING.value)]
+    tomorrow = [s[1] for s in await world.statuses(1) if s[0] == D1]
+    assert tomorrow[0] == time(10)  # from tomorrow, every time of the new plan
+
+
+async def test_a_second_plan_of_a_medicine_the_same_day_is_not_cut(world: World) -> None:
+    await world.user(1)
+    await world.add(1, "apixaban", time(8))
+    await world.tick(utc(D0, 7, 0))
+    world.clock.set(utc(D0, 8, 0))
+    evening = await world.reminders.add_medication(1, _request("apixaban", time(20)))
+    assert isinstance(evening, PlanAdded)
+    assert evening.not_today == ()
+    assert (D0, time(20), OccurrenceStatus.PENDING.value) in await world.statuses(1)
 
 
 async def test_identical_requests_at_once_store_one_plan(world: World) -> None:
