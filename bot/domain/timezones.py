@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -251,16 +252,16 @@ def zone_label(zone: str, now: datetime) -> str:
     return zone
 
 
-_PLACE_DROPPED = frozenset("'’.,")
+# Punctuation dropped, hyphens made spaces: "Aix-en-Provence" -> "aix en provence".
+_PLACE_TABLE = str.maketrans({"'": None, "’": None, ".": None, ",": None, "-": " "})
 
 
 def _fold_place(text: str) -> str:
     """Return a place name folded for matching: no accents, case or punctuation ("São Paulo")."""
-    import unicodedata
-
-    decomposed = unicodedata.normalize("NFKD", text)
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch) and ch not in _PLACE_DROPPED)
-    return " ".join(plain.replace("-", " ").casefold().split())
+    if not text.isascii():  # most of the gazetteer is ASCII: skip the slow path for it
+        decomposed = unicodedata.normalize("NFKD", text)
+        text = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(text.translate(_PLACE_TABLE).casefold().split())
 
 
 @cache

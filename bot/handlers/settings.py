@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from telegram import CallbackQuery, Message, ReplyKeyboardRemove, Update
@@ -142,7 +143,8 @@ async def handle_timezone_text(message: Message, user_id: int, text: str, contex
         code = profile.country if profile else None
     except StorageUnavailable:
         log.warning("timezone: storage unavailable user=%s", user_id)
-    match = resolve_timezone(text, country=code, now=context.services.clock.now())
+    # The first lookup of a city reads the GeoNames gazetteer (about a second): keep the loop free.
+    match = await asyncio.to_thread(resolve_timezone, text, country=code, now=context.services.clock.now())
     if match.zone is not None:
         await _apply_timezone(message, user_id, match.zone, match.fixed_offset, context)
         return
