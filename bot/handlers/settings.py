@@ -116,7 +116,8 @@ async def _apply_timezone(
         moved = await context.services.reminders.change_timezone(
             user_id, private_chat_id(message, user_id), zone
         )
-        await context.services.users.timezone_changed(user_id, moved.old_zone, zone)
+        if moved.old_zone != zone:
+            await context.services.users.timezone_changed(user_id, moved.old_zone, zone)
     except StorageUnavailable:
         await message.reply_text(views.render_storage_unavailable(), parse_mode=ParseMode.HTML)
         return
