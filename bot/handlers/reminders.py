@@ -178,7 +178,11 @@ async def _ask_which_times(message: Message, context: ClotContext, needed: Times
     """ "Twice a day" says how often, not when: continue the guided set-up at the times step."""
     draft = _start_draft(context, FLOW_TIMES)
     draft["name"], draft["dose"] = needed.name, needed.dose
-    await _reply(message, views.render_times_needed(needed.name, needed.per_day), views.ask_times_keyboard())
+    await _reply(
+        message,
+        views.render_times_needed(needed.name, needed.per_day),
+        views.ask_times_keyboard(needed.per_day),
+    )
 
 
 async def _today_in_users_zone(user_id: int, context: ClotContext) -> tuple[str | None, date]:
@@ -637,12 +641,16 @@ async def _addmed_button(press: _Press, context: ClotContext) -> None:
     elif verb == views.SKIP_DOSE and _expect_flow(context, FLOW_DOSE) and not rest:
         await query.answer()
         await _got_dose(message, context, None)
-    elif verb == views.PICK_TIMES and _expect_flow(context, FLOW_TIMES) and value in ("1", "2", views.OTHER):
+    elif (
+        verb == views.PICK_TIMES
+        and _expect_flow(context, FLOW_TIMES)
+        and (value in views.PRESET_TIMES or value == views.OTHER)
+    ):
         await query.answer()
         if value == views.OTHER:
             await _reply(message, views.render_type_times())
             return
-        await _got_times(message, context, views.ONCE_DAILY if value == "1" else views.TWICE_DAILY)
+        await _got_times(message, context, views.PRESET_TIMES[str(value)])
     elif verb == views.PICK_END and _expect_flow(context, FLOW_END) and value in ("none", "type"):
         await query.answer()
         if value == "type":

@@ -64,6 +64,15 @@ PLANS_PER_PAGE: Final = 8
 COMMON_MEDICINES: Final = ("apixaban", "rivaroxaban", "dabigatran", "edoxaban", "warfarin", "enoxaparin")
 ONCE_DAILY: Final = (time(8, 0),)
 TWICE_DAILY: Final = (time(8, 0), time(20, 0))
+# Common times offered as buttons, by how many a day ("twice a day" -> the three usual pairs).
+PRESET_TIMES: Final[dict[str, tuple[time, ...]]] = {
+    "1": ONCE_DAILY,
+    "2": TWICE_DAILY,
+    "2e": (time(7, 0), time(19, 0)),
+    "2l": (time(9, 0), time(21, 0)),
+    "3": (time(8, 0), time(14, 0), time(20, 0)),
+}
+_PRESETS_PER_DAY: Final[dict[int, tuple[str, ...]]] = {1: ("1",), 2: ("2", "2e", "2l"), 3: ("3",)}
 STOCKINGS_ON_CHOICES: Final = (time(6, 30), time(7, 0), time(7, 30), time(8, 0))
 STOCKINGS_OFF_CHOICES: Final = (time(20, 0), time(21, 0), time(22, 0), time(23, 0))
 MAX_SUMMARY_ITEMS: Final = 20
@@ -538,15 +547,19 @@ def render_ask_times(name: str) -> str:
     )
 
 
-def ask_times_keyboard() -> InlineKeyboardMarkup:
-    """Once or twice daily presets, or typed times."""
-    return InlineKeyboardMarkup(
-        [
+def ask_times_keyboard(per_day: int | None = None) -> InlineKeyboardMarkup:
+    """Common times as buttons (the usual pairs for "twice a day"), or typed times."""
+    if per_day in _PRESETS_PER_DAY:
+        rows = [
+            [_button(times_text(PRESET_TIMES[key]), PICK_TIMES, key)] for key in _PRESETS_PER_DAY[per_day]
+        ]
+    else:
+        rows = [
             [_button(f"Once a day — {times_text(ONCE_DAILY)}", PICK_TIMES, 1)],
             [_button(f"Twice a day — {times_text(TWICE_DAILY)}", PICK_TIMES, 2)],
-            [_button("Other times (type them)", PICK_TIMES, OTHER)],
         ]
-    )
+    rows.append([_button("Other times (type them)", PICK_TIMES, OTHER)])
+    return InlineKeyboardMarkup(rows)
 
 
 def render_type_times() -> str:
