@@ -20,7 +20,7 @@ from bot.db.uow import SqlUnitOfWork
 from bot.domain.clock import Clock, SystemClock
 from bot.domain.emergency import EmergencyDirectory, default_emergency_numbers_path
 from bot.domain.reminders import ReminderPolicy
-from bot.handlers import errors, messages, qa, reminders, safety, settings, start, throttle
+from bot.handlers import errors, flows, messages, qa, reminders, safety, settings, start, throttle
 from bot.handlers.common import SERVICES_KEY, ClotApplication, ClotContext
 from bot.handlers.start import AVAILABLE_COMMANDS_KEY
 from bot.instrumentation import METRICS_KEY, MeteredRequest, register_update_counter
@@ -133,7 +133,7 @@ class ClotCareApplication(
 
 # Order matters: PTB runs the first matching handler in a group, so the catch-all handlers come last.
 # The throttle registers in group -1, so it sees every update before any feature does.
-HANDLER_MODULES = (throttle, start, safety, settings, qa, reminders, messages)
+HANDLER_MODULES = (flows, throttle, start, safety, settings, qa, reminders, messages)
 
 
 def build_application(

@@ -27,3 +27,4 @@ class User(Base):
 
 
 from bot.db.reminders import ReminderOccurrence, ReminderPlan  # noqa: E402,F401
+from bot.db.state import ConversationState, ReminderSlot  # noqa: E402,F401

@@ -596,3 +596,10 @@ class SqlReminderRepository:
             result = await self._session.execute(delete(table).where(table.c.user_id == user_id))
             counts[table.name] = int(getattr(result, "rowcount", 0) or 0)
         return counts
+
+    async def plans_for_export(self, user_id: int) -> list[PlanRecord]:
+        """Return all the user's plans still stored, deleted ones too (kept until /forget), oldest first."""
+        rows = await self._session.execute(
+            select(*_PLAN_COLUMNS).where(_P.user_id == user_id).order_by(_P.id)
+        )
+        return [_plan(row) for row in rows]

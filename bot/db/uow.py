@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.reminders import SqlReminderRepository
 from bot.db.repositories import SqlUserRepository
+from bot.db.state import SqlFlowRepository, SqlSlotRepository
 from bot.services.errors import StorageUnavailable
 
 
@@ -19,6 +20,8 @@ class SqlUnitOfWork:
 
     users: SqlUserRepository
     reminders: SqlReminderRepository
+    flows: SqlFlowRepository
+    slots: SqlSlotRepository
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self._session_factory = session_factory
@@ -36,6 +39,8 @@ class SqlUnitOfWork:
         self._session = self._session_factory()
         self.users = SqlUserRepository(self._session)
         self.reminders = SqlReminderRepository(self._session)
+        self.flows = SqlFlowRepository(self._session)
+        self.slots = SqlSlotRepository(self._session)
         return self
 
     async def __aexit__(

@@ -10,9 +10,15 @@ input, cleaned and cut short (views must still HTML-escape it).
   The dose is kept exactly as typed (words re-joined by single spaces) and never interpreted.
 * The times are the trailing run of time words. A time-looking word anywhere before that run is an
   error rather than silently becoming part of the dose: a misread time could add a dose reminder.
-* Time forms: ``8:00``, ``08:00``, ``08.00`` (two-digit hour only, so doses like ``2.5`` or ``1.25``
-  are never read as times), ``20h00``, ``8am``, ``8:30pm``, ``8 pm``; several may be joined by
-  commas (``08:00,20:00``). Invalid values such as ``25:00`` or ``8:61`` are errors.
+* Time forms: ``8:00``, ``08:00``, ``20h00``, ``8am``, ``8:30pm``, ``8 pm``, ``noon``, ``midnight``
+  (strong), and ``08.00``, ``8.00``, ``0800`` (weak: they look like doses too); several may be joined
+  by commas (``08:00,20:00``), "and" or "&", and the run may start with "at". Invalid values such as
+  ``25:00`` or ``8:61`` are errors.
+* A weak word that opens the run right after the name, with more times after it, may be a dose
+  ("warfarin 12.50 18:00"): unless it is clearly a clock time (``0800``, ``8.00``), the parser asks
+  rather than guesses (``DOSE_OR_TIME``). A misread must never add a reminder.
+* "twice a day" and the like name how often, not when: ``parse_addmed`` returns ``TimesNeeded`` so the
+  caller can ask which times, offering common ones.
 """
 
 from __future__ import annotations
@@ -50,6 +56,7 @@ class ErrorKey(StrEnum):
     ADDMED_DUPLICATE_CLAUSE = "addmed.duplicate_clause"
     ADDMED_UNTIL_BEFORE_FROM = "addmed.until_before_from"
     ADDMED_UNTIL_IN_PAST = "addmed.until_in_past"
+    ADDMED_DOSE_OR_TIME = "addmed.dose_or_time"
     STOCKINGS_USAGE = "stockings.usage"
     STOCKINGS_SAME_TIME = "stockings.same_time"
     BAD_TIME = "time.invalid"
@@ -61,6 +68,8 @@ class ParseError:
 
     message_key: str
     detail: str = ""
+    # A corrected command built from the user's own words, when one can be guessed safely.
+    example: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +81,15 @@ class AddMedRequest:
     times: tuple[time, ...]
     first_day: date | None = None
     last_day: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TimesNeeded:
+    """``/addmed NAME [DOSE] twice a day``: what to remind about is known, the times are not."""
+
+    name: str
+    dose: str | None
+    per_day: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,12 +107,26 @@ _DROPPED_CATEGORIES = frozenset({"Cf", "Cs", "Co"})
 
 _MERIDIEM = r"(?P<mer>a\.?m\.?|p\.?m\.?)"
 _STRONG_TIME = (
-    re.compile(r"(?P<h>\d{1,2}):(?P<m>\d{2})"),
+    re.compile(r"(?P<h>\d{1,2})[:：](?P<m>\d{2})"),
     re.compile(r"(?P<h>\d{1,2})h(?P<m>\d{2})"),
     re.compile(r"(?P<h>\d{1,2})(?:[:.](?P<m>\d{2}))?" + _MERIDIEM),
 )
-# Dotted times are weak: "12.50" could be a dose, so they only count inside the trailing time run.
+# Dotted and four-digit times are weak: "12.50" or "1000" could be a dose, so they only count inside
+# the trailing time run (and the first of the run is asked about when it could be a dose).
 _DOTTED_TIME = re.compile(r"(?P<h>\d{2})\.(?P<m>\d{2})")
+# "8.00" and "8.30" are times; "1.25" stays a dose.
+_SHORT_DOTTED_TIME = re.compile(r"(?P<h>\d)\.(?P<m>[03]0)")
+_FOUR_DIGIT_TIME = re.compile(r"(?P<h>[01]\d|2[0-3])(?P<m>[0-5]\d)")
+_BARE_HOUR = re.compile(r"(?P<h>\d{1,2})(?P<m>)")
+_NAMED_TIMES = {"noon": time(12, 0), "midday": time(12, 0), "midnight": time(0, 0)}
+_CONNECTORS = frozenset({"and", "&", "+"})
+_AT_WORDS = frozenset({"at", "@"})
+# "twice a day", "2x daily", "bd": how often, not when.
+_FREQUENCIES = (
+    (re.compile(r"(?:once|1x|1 ?times?) ?(?:a|per|each)? ?day|once daily|daily|od|qd"), 1),
+    (re.compile(r"(?:twice|2x|2 ?times) ?(?:a|per|each)? ?day|twice daily|2x daily|bd|bid"), 2),
+    (re.compile(r"(?:three times|thrice|3x|3 ?times) ?(?:a|per|each)? ?day|3x daily|tds|tid"), 3),
+)
 _MERIDIEM_WORD = re.compile(_MERIDIEM)
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _FROM_WORDS = frozenset({"from"})
@@ -142,7 +174,7 @@ def _detail(word: str) -> str:
 def _to_time(match: re.Match[str]) -> time | _BadTime:
     """Return the time a matched time word names, or the bad-time marker for impossible values."""
     hour = int(match["h"])
-    minute = int(match["m"]) if match["m"] is not None else 0
+    minute = int(match["m"]) if match["m"] else 0
     meridiem = match.groupdict().get("mer")
     if meridiem is not None:
         if not 1 <= hour <= 12:
@@ -153,12 +185,18 @@ def _to_time(match: re.Match[str]) -> time | _BadTime:
     return time(hour, minute)
 
 
-def _classify(word: str, *, allow_dotted: bool) -> _Classified:
+def _classify(word: str, *, allow_dotted: bool, allow_bare: bool = False) -> _Classified:
     """Return the time ``word`` names, the bad-time marker, or None when it is not a time word."""
     folded = _fold(word)
     if len(folded) > 12:  # no time word is this long; skip regex work on hostile input
         return None
-    patterns = (*_STRONG_TIME, _DOTTED_TIME) if allow_dotted else _STRONG_TIME
+    if folded in _NAMED_TIMES:
+        return _NAMED_TIMES[folded]
+    patterns: tuple[re.Pattern[str], ...] = _STRONG_TIME
+    if allow_dotted:
+        patterns = (*patterns, _DOTTED_TIME, _SHORT_DOTTED_TIME, _FOUR_DIGIT_TIME)
+    if allow_bare:
+        patterns = (*patterns, _BARE_HOUR)
     for pattern in patterns:
         match = pattern.fullmatch(folded)
         if match is not None:
@@ -166,14 +204,16 @@ def _classify(word: str, *, allow_dotted: bool) -> _Classified:
     return None
 
 
-def _classify_list(word: str, *, allow_dotted: bool) -> list[time] | _BadTime | None:
+def _classify_list(
+    word: str, *, allow_dotted: bool, allow_bare: bool = False
+) -> list[time] | _BadTime | None:
     """Return the times of a comma-joined time word, the bad-time marker, or None."""
     parts = [part for part in word.split(",") if part]
     if not parts:
         return None
     found: list[time] = []
     for part in parts:
-        result = _classify(part, allow_dotted=allow_dotted)
+        result = _classify(part, allow_dotted=allow_dotted, allow_bare=allow_bare)
         if result is None:
             return None
         if isinstance(result, _BadTime):
@@ -213,14 +253,14 @@ def _starts_with_digit(word: str) -> bool:
 class _RefusedError(Exception):
     """Internal: carries a ParseError out of nested helpers; never escapes a public parser."""
 
-    def __init__(self, key: ErrorKey, detail: str = "") -> None:
+    def __init__(self, key: ErrorKey, detail: str = "", *, example: str = "") -> None:
         super().__init__(key.value)
-        self.error = ParseError(key, _detail(detail))
+        self.error = ParseError(key, _detail(detail), example[:160])
 
 
-def _times_of(word: str, *, allow_dotted: bool) -> list[time] | None:
+def _times_of(word: str, *, allow_dotted: bool, allow_bare: bool = False) -> list[time] | None:
     """Return the times a (comma-joined) time word names, None if it is no time word; refuse bad ones."""
-    result = _classify_list(word, allow_dotted=allow_dotted)
+    result = _classify_list(word, allow_dotted=allow_dotted, allow_bare=allow_bare)
     if isinstance(result, _BadTime):
         raise _RefusedError(ErrorKey.BAD_TIME, word)
     return result
@@ -254,17 +294,48 @@ def _peel_clauses(tokens: list[str], today: date) -> tuple[list[str], date | Non
     return tokens, days.get("from"), days.get("until")
 
 
-def _peel_times(tokens: list[str]) -> tuple[list[str], list[time]]:
-    """Return ``tokens`` without the trailing run of time words, and the times in that run."""
+def _is_weak(word: str) -> bool:
+    """Tell whether a time word could also be a dose ("12.50", "1000"), i.e. is not a strong form."""
+    return _classify_list(word, allow_dotted=False) is None and _fold(word) not in _NAMED_TIMES
+
+
+def _clearly_clock(word: str) -> bool:
+    """Tell whether a weak time word reads as a clock time only: "0800", "08.00", "8.00"."""
+    folded = _fold(word)
+    return folded.startswith("0") or folded.endswith(".00")
+
+
+def _peel_times(tokens: list[str], *, allow_bare: bool = False) -> tuple[list[str], list[time], int]:
+    """Return ``tokens`` without the trailing run of time words, the times, and the run's word count."""
     found: list[time] = []
     end = len(tokens)
+    words = 0
     while end > 0:
-        times = _times_of(tokens[end - 1], allow_dotted=True)
+        word = tokens[end - 1]
+        if _fold(word) in _CONNECTORS and found:
+            end -= 1
+            continue
+        times = _times_of(word, allow_dotted=True, allow_bare=allow_bare)
         if times is None:
             break
         found.extend(times)
+        words += 1
         end -= 1
-    return tokens[:end], found
+    if end > 1 and found and _fold(tokens[end - 1]) in _AT_WORDS:
+        end -= 1
+    return tokens[:end], found, words
+
+
+def _frequency(head: list[str]) -> tuple[list[str], int] | None:
+    """Return ``head`` without a trailing "twice a day"-style phrase and how many times it means."""
+    for size in (4, 3, 2, 1):
+        if len(head) <= size:
+            continue
+        phrase = " ".join(_fold(w) for w in head[-size:])
+        for pattern, per_day in _FREQUENCIES:
+            if pattern.fullmatch(phrase):
+                return head[:-size], per_day
+    return None
 
 
 def _split_name_dose(head: list[str]) -> tuple[str, str | None]:
@@ -304,10 +375,18 @@ def _addmed(args: Sequence[str], today: date) -> AddMedRequest:
     if not tokens:
         raise _RefusedError(ErrorKey.ADDMED_USAGE)
     tokens, first_day, last_day = _peel_clauses(tokens, today)
-    head, found = _peel_times(tokens)
+    head, found, run = _peel_times(tokens)
+    if run >= 1 and not any(_starts_with_digit(w) for w in head):
+        # The run's first word follows the name directly: it may be the dose ("warfarin 12.50 18:00").
+        opener = tokens[len(head)] if _fold(tokens[len(head)]) not in _AT_WORDS else tokens[len(head) + 1]
+        if _is_weak(opener) and not _clearly_clock(opener):
+            rest = " ".join(tokens[len(head) + 1 :]) or "08:00"
+            raise _RefusedError(
+                ErrorKey.ADDMED_DOSE_OR_TIME, opener, example=f"/addmed {' '.join(head)} {opener} mg {rest}"
+            )
     name, dose = _split_name_dose(head)
     if not found:
-        raise _RefusedError(ErrorKey.ADDMED_NO_TIMES)
+        raise _RefusedError(ErrorKey.ADDMED_NO_TIMES, example=f"/addmed {' '.join(tokens)} 08:00")
     times = tuple(sorted(set(found)))
     if len(times) > MAX_TIMES_PER_DAY:
         raise _RefusedError(ErrorKey.ADDMED_TOO_MANY_TIMES, str(len(times)))
@@ -315,12 +394,49 @@ def _addmed(args: Sequence[str], today: date) -> AddMedRequest:
     return AddMedRequest(name=name, dose=dose, times=times, first_day=first_day, last_day=last_day)
 
 
-def parse_addmed(args: Sequence[str], *, today: date) -> AddMedRequest | ParseError:
+def _times_needed(args: Sequence[str]) -> TimesNeeded | None:
+    """Return what to remind about when the arguments say how often ("twice a day") but not when."""
+    tokens = _tokens(args)
+    found = _frequency(tokens)
+    if found is None:
+        return None
+    head, per_day = found
+    try:
+        name, dose = _split_name_dose(head)
+    except _RefusedError:
+        return None
+    return TimesNeeded(name=name, dose=dose, per_day=per_day)
+
+
+def parse_addmed(args: Sequence[str], *, today: date) -> AddMedRequest | ParseError | TimesNeeded:
     """Parse ``/addmed NAME [DOSE] TIME [TIME ...] [from DATE] [until DATE]`` (``today`` is local)."""
     try:
         return _addmed(args, today)
     except _RefusedError as refused:
+        if refused.error.message_key == ErrorKey.ADDMED_NO_TIMES:
+            needed = _times_needed(args)
+            if needed is not None:
+                return needed
         return refused.error
+
+
+def parse_times(text: str) -> tuple[time, ...] | ParseError:
+    """Parse typed times alone ("08:00 20:00", "at 8am and 8pm", "8 and 20", "noon")."""
+    tokens = _join_meridiem(_tokens([text]))
+    if not tokens:
+        return ParseError(ErrorKey.ADDMED_NO_TIMES)
+    try:
+        head, found, _run = _peel_times(tokens, allow_bare=True)
+    except _RefusedError as refused:
+        return refused.error
+    if len(head) == 1 and _fold(head[0]) in _AT_WORDS:
+        head = []
+    if head or not found:
+        return ParseError(ErrorKey.ADDMED_NO_TIMES, _detail(" ".join(head or tokens)))
+    times = tuple(sorted(set(found)))
+    if len(times) > MAX_TIMES_PER_DAY:
+        return ParseError(ErrorKey.ADDMED_TOO_MANY_TIMES, str(len(times)))
+    return times
 
 
 def _stockings(args: Sequence[str]) -> StockingsRequest:

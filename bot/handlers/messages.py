@@ -50,9 +50,12 @@ async def free_text(update: Update, context: ClotContext) -> None:
         return
     text = message.text
     severity = await reply_to_red_flags(message, user.id, text, context)
-    if severity is None or severity is Severity.EMERGENCY:
-        return  # nothing may dilute "call the emergency number now" or "is this happening now?"
     flow = context.user_data.get("flow") if context.user_data is not None else None
+    # Nothing may dilute "call the emergency number now" or "is this happening to you now?" (None).
+    # And words that got safety guidance are about the person, not an answer to the open step: never
+    # taken (or stored) as a medicine name, a dose or a time. The flow stays open.
+    if severity is None or severity is Severity.EMERGENCY or (flow and severity is not Severity.INFO):
+        return
     if flow == FLOW_COUNTRY and context.user_data is not None:
         context.user_data.pop("flow", None)
         await handle_country_text(message, user.id, text, context)

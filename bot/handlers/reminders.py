@@ -25,6 +25,7 @@ from bot.domain.commands import (
     ErrorKey,
     ParseError,
     StockingsRequest,
+    TimesNeeded,
     parse_addmed,
     parse_stockings,
 )
@@ -39,8 +40,11 @@ from bot.services.reminders import (
     PlanOverlaps,
     StockingsOutcome,
     TimezoneRequired,
+    TooManyPlans,
     clean_free_text,
     local_today,
+    looks_like_a_dose,
+    looks_like_a_name,
     parse_times_text,
     parse_until_text,
 )
@@ -63,6 +67,7 @@ PENDING_KEY: Final = "rem_pending"
 MAX_NAME_CHARS: Final = 64
 MAX_DOSE_CHARS: Final = 32
 _MAX_ID_DIGITS: Final = 12
+_MAX_PAGES: Final = 100
 
 Handler = Callable[[Update, ClotContext], Coroutine[Any, Any, None]]
 
@@ -163,8 +168,21 @@ async def _reply_added(message: Message, outcome: AddOutcome, context: ClotConte
         await _ask_timezone(message, kept=bool(args))
     elif isinstance(outcome, PlanOverlaps):
         await _reply(message, views.render_plan_overlaps(outcome))
+    elif isinstance(outcome, TooManyPlans):
+        await _reply(message, views.render_too_many_plans(outcome.limit))
     else:
         await _reply(message, views.render_plan_added(outcome))
+
+
+async def _ask_which_times(message: Message, context: ClotContext, needed: TimesNeeded) -> None:
+    """ "Twice a day" says how often, not when: continue the guided set-up at the times step."""
+    draft = _start_draft(context, FLOW_TIMES)
+    draft["name"], draft["dose"] = needed.name, needed.dose
+    await _reply(
+        message,
+        views.render_times_needed(needed.name, needed.per_day),
+        views.ask_times_keyboard(needed.per_day),
+    )
 
 
 async def _today_in_users_zone(user_id: int, context: ClotContext) -> tuple[str | None, date]:
@@ -191,6 +209,12 @@ async def addmed(update: Update, context: ClotContext) -> None:
     parsed = parse_addmed(args, today=today)
     if isinstance(parsed, ParseError):
         await _reply(message, views.render_parse_error(parsed))
+        return
+    if isinstance(parsed, TimesNeeded):
+        if zone is None:
+            await _ask_timezone(message, kept=False)
+            return
+        await _ask_which_times(message, context, parsed)
         return
     outcome = await context.services.reminders.add_medication(user.id, parsed)
     await _reply_added(message, outcome, context, args)
@@ -325,7 +349,7 @@ async def _flow_text(message: Message, user_id: int, flow: str, text: str, conte
         await _typed_name(message, user_id, text, context)
     elif flow == FLOW_DOSE:
         dose = clean_free_text(text, MAX_DOSE_CHARS)
-        if dose is None:
+        if dose is None or not looks_like_a_dose(dose):
             _set_flow(context, flow)
             await _reply(message, views.render_bad_dose(), views.ask_dose_keyboard())
             return
@@ -334,7 +358,9 @@ async def _flow_text(message: Message, user_id: int, flow: str, text: str, conte
         times = parse_times_text(text)
         if isinstance(times, ParseError):
             _set_flow(context, flow)
-            await _reply(message, views.render_times_error(times))
+            # "twice a day" and the like: offer the common times again as buttons.
+            markup = views.ask_times_keyboard() if flow == FLOW_TIMES else None
+            await _reply(message, views.render_times_error(times), markup)
             return
         if flow == FLOW_TIMES:
             await _got_times(message, context, times)
@@ -366,13 +392,17 @@ async def _typed_name(message: Message, user_id: int, text: str, context: ClotCo
     """Take a typed medicine name; a complete "/addmed"-style line is added straight away."""
     _zone, today = await _today_in_users_zone(user_id, context)
     parsed = parse_addmed(text.split(), today=today)
+    if isinstance(parsed, TimesNeeded):
+        await _ask_which_times(message, context, parsed)
+        return
     if isinstance(parsed, AddMedRequest):
         _user_data(context).pop(DRAFT_KEY, None)
         outcome = await context.services.reminders.add_medication(user_id, parsed)
         await _reply_added(message, outcome, context, text.split())
         return
     name = clean_free_text(text, MAX_NAME_CHARS)
-    if name is None:
+    if name is None or not looks_like_a_name(name):
+        # A question or a sentence is not a medicine name: nothing is stored that was not asked for.
         _set_flow(context, FLOW_NAME)
         await _reply(message, views.render_bad_medicine())
         return
@@ -397,6 +427,11 @@ async def _change_times(
     change = await context.services.reminders.change_times(user_id, plan.plan_id, times)
     if change is None:
         await _reply(message, views.answer_plan_unknown())
+        return
+    if isinstance(change, PlanOverlaps):
+        # The same rule as a new plan: one dose, one reminder.
+        _start_draft(context, FLOW_CHANGE_TIMES)["plan_id"] = plan.plan_id
+        await _reply(message, views.render_plan_overlaps(change))
         return
     await _reply(message, views.render_times_changed(change))
 
@@ -524,9 +559,25 @@ async def _answer_button(press: _Press, context: ClotContext) -> None:
         await _edit(query, views.render_snoozed(result), views.snoozed_keyboard(result))
 
 
-async def _refresh_plans(query: CallbackQuery, user_id: int, context: ClotContext) -> None:
+async def _refresh_plans(
+    query: CallbackQuery, user_id: int, context: ClotContext, plan_id: int | None = None
+) -> None:
+    """Show the list again, on the page of the plan just acted on."""
     plans = await context.services.reminders.list_plans(user_id)
-    await _edit(query, views.render_plans(plans), views.plans_keyboard(plans))
+    index = next((i for i, p in enumerate(plans) if p.plan_id == plan_id), 0)
+    page = index // views.PLANS_PER_PAGE
+    await _edit(query, views.render_plans(plans, page), views.plans_keyboard(plans, page))
+
+
+async def _page_button(press: _Press, context: ClotContext) -> None:
+    """Show another page of /reminders."""
+    page = int(press.rest[0]) if len(press.rest) == 1 and press.rest[0].isdecimal() else None
+    if page is None or page > _MAX_PAGES:
+        await press.query.answer(views.answer_stale())
+        return
+    await press.query.answer()
+    plans = await context.services.reminders.list_plans(press.user_id)
+    await _edit(press.query, views.render_plans(plans, page), views.plans_keyboard(plans, page))
 
 
 async def _plan_button(press: _Press, context: ClotContext) -> None:
@@ -547,7 +598,7 @@ async def _plan_button(press: _Press, context: ClotContext) -> None:
         await query.answer(views.answer_plan_unknown())
         return
     await query.answer(answer())
-    await _refresh_plans(query, user_id, context)
+    await _refresh_plans(query, user_id, context, plan_id)
 
 
 async def _plan_question_button(press: _Press, context: ClotContext) -> None:
@@ -562,7 +613,7 @@ async def _plan_question_button(press: _Press, context: ClotContext) -> None:
     if verb == views.DELETE:
         await _edit(query, views.render_confirm_delete(plan), views.confirm_delete_keyboard(plan))
     elif verb == views.DELETE_NO:
-        await _refresh_plans(query, user_id, context)
+        await _refresh_plans(query, user_id, context, plan.plan_id)
     else:
         _start_draft(context, FLOW_CHANGE_TIMES)["plan_id"] = plan.plan_id
         await _reply(message, views.render_ask_new_times(plan))
@@ -590,12 +641,16 @@ async def _addmed_button(press: _Press, context: ClotContext) -> None:
     elif verb == views.SKIP_DOSE and _expect_flow(context, FLOW_DOSE) and not rest:
         await query.answer()
         await _got_dose(message, context, None)
-    elif verb == views.PICK_TIMES and _expect_flow(context, FLOW_TIMES) and value in ("1", "2", views.OTHER):
+    elif (
+        verb == views.PICK_TIMES
+        and _expect_flow(context, FLOW_TIMES)
+        and (value in views.PRESET_TIMES or value == views.OTHER)
+    ):
         await query.answer()
         if value == views.OTHER:
             await _reply(message, views.render_type_times())
             return
-        await _got_times(message, context, views.ONCE_DAILY if value == "1" else views.TWICE_DAILY)
+        await _got_times(message, context, views.PRESET_TIMES[str(value)])
     elif verb == views.PICK_END and _expect_flow(context, FLOW_END) and value in ("none", "type"):
         await query.answer()
         if value == "type":
@@ -665,6 +720,7 @@ _BUTTONS: Final[dict[str, ButtonHandler]] = {
     views.STOCKINGS_OFF: _stockings_button,
     views.FORGET_YES: _forget_button,
     views.FORGET_NO: _forget_button,
+    views.PAGE: _page_button,
 }
 
 
@@ -696,7 +752,7 @@ def pending_listener(app: ClotApplication) -> Callable[[int, str | None, str], A
     return listener
 
 
-async def _add_pending(
+async def _add_pending(  # noqa: PLR0911 - one reply per outcome
     services: Services, user_id: int, command: str, args: list[str], zone: str
 ) -> str | None:
     today = local_today(zone, services.clock.now())
@@ -709,11 +765,15 @@ async def _add_pending(
     request = parse_addmed(args, today=today)
     if isinstance(request, ParseError):
         return views.render_parse_error(request)
+    if isinstance(request, TimesNeeded):
+        return views.render_times_needed(request.name, request.per_day)
     added = await services.reminders.add_medication(user_id, request)
     if isinstance(added, PlanAdded):
         return views.render_plan_added(added)
     if isinstance(added, PlanOverlaps):
         return views.render_plan_overlaps(added)
+    if isinstance(added, TooManyPlans):
+        return views.render_too_many_plans(added.limit)
     return None
 
 

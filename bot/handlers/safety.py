@@ -100,9 +100,19 @@ async def _ask_next(message: Message, user_id: int, context: ClotContext) -> Non
 
 
 async def _finish(message: Message, user_id: int, outcome: CheckOutcome, context: ClotContext) -> None:
+    state = _state(context)
     if context.user_data is not None:
         context.user_data.pop(CHECK_KEY, None)
         context.user_data.pop("flow", None)
+    # Only a finished check stores the blood-thinner answer: a cancelled or abandoned one saves nothing.
+    answered = state["answers"].get(BLOOD_THINNER_QUESTION_ID) if state is not None else None
+    if isinstance(answered, bool):
+        try:
+            await context.services.users.set_on_blood_thinners(
+                user_id, private_chat_id(message, user_id), answered
+            )
+        except StorageUnavailable:
+            log.warning("check: could not store blood-thinner status user=%s", user_id)
     info, _ = await _emergency_info(user_id, context)
     # Only the outcome level is logged: never which signs the user reported.
     log.info("check finished: user=%s level=%s", user_id, outcome.severity.name)
@@ -145,13 +155,8 @@ async def check_answer(update: Update, context: ClotContext) -> None:
     except BadRequest:
         log.debug("check: question message could not be edited")
     if question_id == BLOOD_THINNER_QUESTION_ID:
+        # Used for the rest of this check only; stored when the check finishes.
         state["thinners"] = yes
-        try:
-            await context.services.users.set_on_blood_thinners(
-                user.id, private_chat_id(message, user.id), yes
-            )
-        except StorageUnavailable:
-            log.warning("check: could not store blood-thinner status user=%s", user.id)
     await _ask_next(message, user.id, context)
 
 

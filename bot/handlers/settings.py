@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from telegram import CallbackQuery, Message, ReplyKeyboardRemove, Update
@@ -9,12 +10,21 @@ from telegram.constants import ParseMode
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.domain.countries import country, resolve_country, suggest_countries
-from bot.domain.timezones import is_valid_zone, local_now, resolve_timezone, timezone_at
+from bot.domain.timezones import (
+    is_valid_zone,
+    local_now,
+    offset_label,
+    resolve_timezone,
+    timezone_at,
+    utc_offset,
+    zone_label,
+)
 from bot.handlers.common import ClotApplication, ClotContext, command_args
 from bot.handlers.start import common_countries, private_chat_id
 from bot.services.errors import StorageUnavailable
 from bot.views import common as views
 from bot.views.callbacks import decode
+from bot.views.reminders import render_timezone_moves
 from bot.views.safety import emergency_number_line
 
 log = logging.getLogger(__name__)
@@ -41,8 +51,10 @@ async def settings(update: Update, context: ClotContext) -> None:
     zone = profile.timezone if profile else None
     known = country(code) if code else None
     line = emergency_number_line(context.services.emergency.lookup(code)) if code else None
+    safety = await context.services.users.safety_profile(user.id)
+    thinner = views.render_blood_thinner(safety.said_on_blood_thinners, safety.anticoagulant)
     await message.reply_text(
-        views.render_settings(known, line, zone, _time_text(zone, context) if zone else None),
+        views.render_settings(known, line, zone, _time_text(zone, context) if zone else None, thinner),
         parse_mode=ParseMode.HTML,
         reply_markup=views.settings_keyboard(),
     )
@@ -100,12 +112,25 @@ async def _apply_timezone(
     message: Message, user_id: int, zone: str, fixed: bool, context: ClotContext
 ) -> None:
     try:
-        await context.services.users.set_timezone(user_id, private_chat_id(message, user_id), zone)
+        # The zone and the reminders move together, in one transaction.
+        moved = await context.services.reminders.change_timezone(
+            user_id, private_chat_id(message, user_id), zone
+        )
+        if moved.old_zone != zone:
+            await context.services.users.timezone_changed(user_id, moved.old_zone, zone)
     except StorageUnavailable:
         await message.reply_text(views.render_storage_unavailable(), parse_mode=ParseMode.HTML)
         return
+    now = context.services.clock.now()
+    minutes = int(utc_offset(zone, now).total_seconds() // 60)
     await message.reply_text(
-        views.render_timezone_set(zone, _time_text(zone, context), fixed),
+        views.render_timezone_set(
+            zone_label(zone, now),
+            _time_text(zone, context),
+            fixed,
+            views.offset_in_words(offset_label(zone, now), minutes),
+            render_timezone_moves(moved.moves),
+        ),
         parse_mode=ParseMode.HTML,
         reply_markup=ReplyKeyboardRemove(),
     )
@@ -119,12 +144,13 @@ async def handle_timezone_text(message: Message, user_id: int, text: str, contex
         code = profile.country if profile else None
     except StorageUnavailable:
         log.warning("timezone: storage unavailable user=%s", user_id)
-    match = resolve_timezone(text, country=code, now=context.services.clock.now())
+    # The first lookup of a city reads the GeoNames gazetteer (about a second): keep the loop free.
+    match = await asyncio.to_thread(resolve_timezone, text, country=code, now=context.services.clock.now())
     if match.zone is not None:
         await _apply_timezone(message, user_id, match.zone, match.fixed_offset, context)
         return
     await message.reply_text(
-        views.render_timezone_unknown(text, match.suggestions),
+        views.render_timezone_unknown(text, match.suggestions, match.ambiguous),
         parse_mode=ParseMode.HTML,
         reply_markup=views.zone_choice_keyboard(match.suggestions) if match.suggestions else None,
     )
@@ -160,7 +186,7 @@ async def _answer(query: CallbackQuery, text: str | None = None) -> None:
     await query.answer(text)
 
 
-async def settings_button(update: Update, context: ClotContext) -> None:
+async def settings_button(update: Update, context: ClotContext) -> None:  # noqa: PLR0912 - one branch per button
     """Handle the settings and onboarding buttons (set:...)."""
     query, user = update.callback_query, update.effective_user
     if query is None or user is None:
@@ -177,6 +203,25 @@ async def settings_button(update: Update, context: ClotContext) -> None:
     elif action == "tz" and len(rest) == 1 and is_valid_zone(rest[0]):
         await _answer(query)
         await _apply_timezone(message, user.id, rest[0], False, context)
+    elif action == "btask":
+        await _answer(query)
+        await message.reply_text(
+            views.render_blood_thinner_question(),
+            parse_mode=ParseMode.HTML,
+            reply_markup=views.blood_thinner_keyboard(),
+        )
+    elif action == "bt" and rest in (("y",), ("n",)):
+        await _answer(query)
+        on = rest == ("y",)
+        try:
+            await context.services.users.set_on_blood_thinners(user.id, private_chat_id(message, user.id), on)
+        except StorageUnavailable:
+            await message.reply_text(views.render_storage_unavailable(), parse_mode=ParseMode.HTML)
+            return
+        safety = await context.services.users.safety_profile(user.id)
+        await message.reply_text(
+            views.render_blood_thinner_set(on, safety.anticoagulant), parse_mode=ParseMode.HTML
+        )
     elif action == "skip":
         await _answer(query)
         await message.reply_text(views.render_skipped_onboarding(), parse_mode=ParseMode.HTML)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from types import TracebackType
-from typing import Protocol, Self
+from typing import Any, Protocol, Self
 
 from bot.domain.reminders import OccurrenceStatus, OccurrenceView, ReminderKind
 from bot.domain.users import UserProfile
@@ -159,6 +159,10 @@ class ReminderRepository(Protocol):
         """Return the plan ``plan_id`` (deleted ones too) or None."""
         ...
 
+    async def plans_for_export(self, user_id: int) -> list[PlanRecord]:
+        """Return all the user's plans still stored, deleted ones too, oldest first."""
+        ...
+
     async def plans_of(self, user_id: int) -> list[PlanRecord]:
         """Return the user's plans that are not deleted, oldest first."""
         ...
@@ -272,6 +276,51 @@ class DispatchMetrics(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class FlowRecord:
+    """A stored guided step: its name and the answers given so far (only what was asked)."""
+
+    flow: str
+    data: dict[str, object]
+    updated_at: datetime
+
+
+class FlowRepository(Protocol):
+    """Store the one open guided flow per user; never commits."""
+
+    async def get(self, user_id: int) -> FlowRecord | None:
+        """Return the user's open flow, if any."""
+        ...
+
+    async def put(self, user_id: int, flow: str, data: dict[str, Any], now: datetime) -> None:
+        """Store the user's open flow (replacing any other)."""
+        ...
+
+    async def clear(self, user_id: int) -> None:
+        """Forget the user's open flow."""
+        ...
+
+
+class SlotRepository(Protocol):
+    """Dose slots (user, medicine, local time), unique in the database; never commits."""
+
+    async def claim(
+        self, user_id: int, medicine: str, times: Sequence[time], plan_id: int, first_day: date | None
+    ) -> None:
+        """Take the slots for a plan; raise SlotTaken if one is already taken."""
+        ...
+
+    async def release(self, plan_ids: Sequence[int]) -> None:
+        """Give back the slots of these plans."""
+        ...
+
+    async def holder(
+        self, user_id: int, medicine: str, times: Sequence[time], first_day: date | None
+    ) -> int | None:
+        """Return the plan holding one of these slots (for this first day), if any."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction for one use case."""
 
@@ -284,6 +333,16 @@ class UnitOfWork(Protocol):
     @property
     def reminders(self) -> ReminderRepository:
         """Return the reminder repository of this transaction."""
+        ...
+
+    @property
+    def flows(self) -> FlowRepository:
+        """Return the conversation-state repository of this transaction."""
+        ...
+
+    @property
+    def slots(self) -> SlotRepository:
+        """Return the dose-slot repository of this transaction."""
         ...
 
     async def __aenter__(self) -> Self:

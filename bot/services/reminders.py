@@ -13,10 +13,19 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 from bot.domain.clock import Clock
-from bot.domain.commands import AddMedRequest, ErrorKey, ParseError, StockingsRequest, parse_addmed
+from bot.domain.commands import (
+    AddMedRequest,
+    ErrorKey,
+    ParseError,
+    StockingsRequest,
+    parse_addmed,
+    parse_times,
+)
+from bot.domain.medicines import is_anticoagulant, medicine_key
 from bot.domain.reminders import (
     InvalidSnoozeError,
     OccurrenceStatus,
@@ -28,7 +37,15 @@ from bot.domain.reminders import (
 )
 from bot.domain.schedule import local_day_bounds, next_occurrence, occurrences_between
 from bot.domain.users import UserProfile
-from bot.services.ports import NewOccurrence, NewPlan, OccurrenceRecord, PlanRecord, UnitOfWork
+from bot.services.errors import SlotTaken
+from bot.services.ports import (
+    FlowRecord,
+    NewOccurrence,
+    NewPlan,
+    OccurrenceRecord,
+    PlanRecord,
+    UnitOfWork,
+)
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +58,8 @@ FINISHED = datetime(9999, 1, 1, tzinfo=UTC)
 MAX_MATERIALISE_STEP = timedelta(days=7)
 STOCKINGS_NAME = "stockings"
 MAX_FREE_TEXT = 32
+# Limits with a way out: enough for any real regimen, few enough that /reminders stays usable.
+MAX_PLANS_PER_USER = 30
 
 
 # ---------------------------------------------------------------------- value objects
@@ -60,6 +79,11 @@ class PlanInfo:
     last_day: date | None
     active: bool
     ended: bool = False
+    # The user's local date when this view was made, so views can say "5 Jan 2027" vs "Mon 30 Nov".
+    today: date | None = None
+    never_fires: bool = False  # not ended, yet no reminder is ahead (e.g. "until" before the next time)
+    created_at: datetime | None = None
+    deleted_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,10 +103,25 @@ class ReminderInfo:
 
 @dataclass(frozen=True, slots=True)
 class PlanAdded:
-    """A plan was stored; ``next_due`` is its first reminder (UTC), if any is ahead."""
+    """A plan was stored; ``next_due`` is its first reminder (UTC), if any is ahead.
+
+    ``other_anticoagulant`` names a different blood thinner already active (worth a word with a
+    pharmacist); ``not_today`` lists today's times left out because a deleted plan of the same
+    medicine already reminded that many doses today (delete and re-add: no second prompt for a dose
+    that may have been taken).
+    """
 
     plan: PlanInfo
     next_due: datetime | None
+    other_anticoagulant: str | None = None
+    not_today: tuple[time, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class TooManyPlans:
+    """The user has reached the plan limit; they can delete or pause one in /reminders."""
+
+    limit: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +136,31 @@ class PlanOverlaps:
     existing: PlanInfo
 
 
-AddOutcome = PlanAdded | TimezoneRequired | PlanOverlaps
+AddOutcome = PlanAdded | TimezoneRequired | PlanOverlaps | TooManyPlans
+
+
+@dataclass(frozen=True, slots=True)
+class ZoneMove:
+    """Where one plan's next reminder lands after a time-zone change, and the gap since the last one."""
+
+    plan: PlanInfo
+    next_due: datetime | None
+    last_due: datetime | None
+    usual_gap: timedelta
+
+    @property
+    def gap(self) -> timedelta | None:
+        """Return the time from the last reminder to the next (None when either is unknown)."""
+        return None if self.next_due is None or self.last_due is None else self.next_due - self.last_due
+
+
+@dataclass(frozen=True, slots=True)
+class TimezoneMoved:
+    """The user's zone changed; reminders moved in the same transaction."""
+
+    old_zone: str | None
+    new_zone: str
+    moves: tuple[ZoneMove, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,6 +259,7 @@ class ExportData:
     profile: UserProfile | None
     plans: tuple[PlanInfo, ...]
     log: tuple[LogEntry, ...]
+    flow: FlowRecord | None = None  # a half-finished guided step, kept so it survives a restart
 
 
 # ---------------------------------------------------------------------- pure helpers
@@ -293,7 +357,11 @@ def local_today(zone: str, now: datetime) -> date:
 
 def plan_info(plan: PlanRecord, now: datetime) -> PlanInfo:
     """Return the view of a stored plan."""
-    ended = plan.last_day is not None and plan.last_day < local_today(plan.timezone, now)
+    today = local_today(plan.timezone, now)
+    ended = plan.last_day is not None and plan.last_day < today
+    ahead = next_occurrence(
+        plan.times, ZoneInfo(plan.timezone), now, first_day=plan.first_day, last_day=plan.last_day
+    )
     return PlanInfo(
         plan_id=plan.plan_id,
         kind=plan.kind,
@@ -305,6 +373,10 @@ def plan_info(plan: PlanRecord, now: datetime) -> PlanInfo:
         last_day=plan.last_day,
         active=plan.active,
         ended=ended,
+        today=today,
+        never_fires=not ended and ahead is None and plan.deleted_at is None,
+        created_at=plan.created_at,
+        deleted_at=plan.deleted_at,
     )
 
 
@@ -358,14 +430,23 @@ def clean_free_text(text: str, limit: int = MAX_FREE_TEXT) -> str | None:
     return cleaned
 
 
+# A medicine name is a few words at most and never a question; a dose always has a number in it.
+MAX_NAME_WORDS = 4
+
+
+def looks_like_a_name(text: str) -> bool:
+    """Tell whether typed text can be a medicine name (not a question or a sentence)."""
+    return "?" not in text and len(text.split()) <= MAX_NAME_WORDS
+
+
+def looks_like_a_dose(text: str) -> bool:
+    """Tell whether typed text can be a dose as printed on a label ("5 mg", "1 tablet", "½")."""
+    return any(unicodedata.numeric(ch, -1) >= 0 for ch in text) and "?" not in text
+
+
 def parse_times_text(text: str) -> tuple[time, ...] | ParseError:
-    """Parse typed reminder times ("08:00 20:00", "8am, 8pm") with the /addmed rules."""
-    parsed = parse_addmed(["medicine", *text.split()], today=date(2000, 1, 1))
-    if isinstance(parsed, ParseError):
-        return parsed
-    if parsed.dose is not None:
-        return ParseError(ErrorKey.ADDMED_NO_TIMES, parsed.dose)
-    return parsed.times
+    """Parse typed reminder times ("08:00 20:00", "at 8am and 8pm", "8 and 20", "noon")."""
+    return parse_times(text)
 
 
 def parse_until_text(text: str, today: date) -> date | ParseError:
@@ -374,10 +455,17 @@ def parse_until_text(text: str, today: date) -> date | ParseError:
     if len(words) != 1:
         return ParseError(ErrorKey.ADDMED_BAD_DATE, text.strip()[:32])
     parsed = parse_addmed(["medicine", "08:00", "until", words[0]], today=today)
-    if isinstance(parsed, ParseError):
-        return parsed
+    if not isinstance(parsed, AddMedRequest):
+        return parsed if isinstance(parsed, ParseError) else ParseError(ErrorKey.ADDMED_BAD_DATE)
     assert parsed.last_day is not None
     return parsed.last_day
+
+
+def _usual_gap(times: Sequence[time]) -> timedelta:
+    """Return the shortest usual gap between two reminders of a plan (24 h for once a day)."""
+    minutes = sorted(t.hour * 60 + t.minute for t in times)
+    gaps = [b - a for a, b in pairwise(minutes)] + [minutes[0] + 1440 - minutes[-1]]
+    return timedelta(minutes=min(gaps))
 
 
 def _overlap(
@@ -393,14 +481,19 @@ def _overlap(
     """Return a plan that would remind about the same medicine at the same slot on a shared day."""
     start = first_day or today
     end = last_day or date.max
+    key = medicine_key(name)
     for plan in plans:
-        if plan.kind is not kind or plan.name.casefold() != name.casefold():
+        # One medicine under two names (apixaban / Eliquis / "Apixiban") is one medicine.
+        if plan.kind is not kind or medicine_key(plan.name) != key:
             continue
         if not set(plan.times) & set(times):
             continue
         if start <= (plan.last_day or date.max) and (plan.first_day or date.min) <= end:
             return plan
     return None
+
+
+_ANSWERED = frozenset({OccurrenceStatus.TAKEN, OccurrenceStatus.SKIPPED, OccurrenceStatus.MISSED})
 
 
 # ---------------------------------------------------------------------- the service
@@ -434,7 +527,23 @@ class ReminderService:
         return profile.timezone if profile else None
 
     async def add_medication(self, user_id: int, request: AddMedRequest) -> AddOutcome:
-        """Add a dose plan (times in the user's zone); refuse a plan that would double a dose slot."""
+        """Add a dose plan (times in the user's zone); refuse a plan that would double a dose slot.
+
+        The overlap check gives the friendly answer; the slot table's primary key is the guarantee
+        (two identical requests processed at once: one is stored, the other gets the overlap answer).
+        """
+        try:
+            return await self._add_medication(user_id, request)
+        except SlotTaken:
+            async with self._uow_factory() as uow:
+                key = medicine_key(request.name)
+                holder = await uow.slots.holder(user_id, key, request.times, request.first_day)
+                plan = await uow.reminders.get_plan(holder) if holder is not None else None
+            if plan is None:
+                raise
+            return PlanOverlaps(plan_info(plan, self._clock.now()))
+
+    async def _add_medication(self, user_id: int, request: AddMedRequest) -> AddOutcome:
         kind, name, dose, times = ReminderKind.DOSE, request.name, request.dose, request.times
         first_day, last_day = request.first_day, request.last_day
         now = self._clock.now()
@@ -443,18 +552,19 @@ class ReminderService:
             if profile is None or profile.timezone is None:
                 return TimezoneRequired()
             zone = profile.timezone
+            today = local_today(zone, now)
             existing = await uow.reminders.plans_of(user_id)
+            live = [p for p in existing if p.last_day is None or p.last_day >= local_today(p.timezone, now)]
             clash = _overlap(
-                existing,
-                kind=kind,
-                name=name,
-                times=times,
-                first_day=first_day,
-                last_day=last_day,
-                today=local_today(zone, now),
+                live, kind=kind, name=name, times=times, first_day=first_day, last_day=last_day, today=today
             )
             if clash is not None:
                 return PlanOverlaps(plan_info(clash, now))
+            if len(live) >= MAX_PLANS_PER_USER:
+                return TooManyPlans(MAX_PLANS_PER_USER)
+            key = medicine_key(name)
+            # Ended plans give their slots back, so the medicine can be started again.
+            await uow.slots.release([p.plan_id for p in existing if p not in live])
             plan = await uow.reminders.add_plan(
                 NewPlan(
                     user_id=user_id,
@@ -468,13 +578,68 @@ class ReminderService:
                     created_at=now,
                 )
             )
+            await uow.slots.claim(user_id, key, times, plan.plan_id, first_day)
+            not_today: tuple[time, ...] = ()
+            if first_day is None or first_day <= today:
+                plan, not_today = await self._skip_doses_reminded_today(uow, plan, key, now)
             await materialise_fully(uow, plan, now + self._policy.lookahead, self._policy)
             await uow.commit()
         log.info("plan added: user=%s plan=%s kind=%s", user_id, plan.plan_id, kind.value)
+        other = next(
+            (
+                p.name
+                for p in live
+                if p.kind is ReminderKind.DOSE
+                and p.active
+                and is_anticoagulant(p.name)
+                and medicine_key(p.name) != key
+            ),
+            None,
+        )
         following = next_occurrence(
             times, ZoneInfo(zone), now - timedelta(microseconds=1), first_day=first_day, last_day=last_day
         )
-        return PlanAdded(plan_info(plan, now), following.due_at if following else None)
+        return PlanAdded(
+            plan_info(plan, now),
+            following.due_at if following else None,
+            other_anticoagulant=other if is_anticoagulant(name) else None,
+            not_today=not_today,
+        )
+
+    async def _skip_doses_reminded_today(
+        self, uow: UnitOfWork, plan: PlanRecord, key: str, now: datetime
+    ) -> tuple[PlanRecord, tuple[time, ...]]:
+        """Leave out today's first times of a re-added medicine, as many as deleted plans already reminded.
+
+        apixaban 08:00 + 20:00, the 08:00 dose reminded, the plan deleted, then re-added at 09:00 as
+        10:00 + 20:00: today keeps 20:00 only, because one of today's two doses was already reminded.
+        """
+        tz = ZoneInfo(plan.timezone)
+        today = now.astimezone(tz).date()
+        start, end = local_day_bounds(today, tz)
+        rows = await uow.reminders.log_of(plan.user_id, start, now + timedelta(seconds=1))
+        reminded = sum(
+            1
+            for occ, old in rows
+            if old.deleted_at is not None
+            and old.kind is ReminderKind.DOSE
+            and medicine_key(old.name) == key
+            and (occ.sent_at is not None or occ.status in _ANSWERED)
+        )
+        if not reminded:
+            return plan, ()
+        ahead = occurrences_between(
+            plan.times, tz, now, end, first_day=plan.first_day, last_day=plan.last_day
+        )
+        room = max(0, len(plan.times) - reminded)
+        dropped = ahead[: max(0, len(ahead) - room)]
+        if not dropped:
+            return plan, ()
+        # The cursor starts after the last dropped slot, so those are never created.
+        cursor = dropped[-1].due_at + timedelta(microseconds=1)
+        updated = await uow.reminders.update_plan(plan.plan_id, now, materialised_until=cursor)
+        assert updated is not None
+        return updated, tuple(o.local_time for o in dropped)
 
     async def set_stockings(self, user_id: int, request: StockingsRequest) -> StockingsOutcome:
         """Replace the user's stocking reminders with put-on and take-off times."""
@@ -561,6 +726,7 @@ class ReminderService:
                 return None
             updated = await uow.reminders.update_plan(plan_id, now, active=False, deleted_at=now)
             await uow.reminders.cancel_open([plan_id], now)
+            await uow.slots.release([plan_id])
             await uow.commit()
         assert updated is not None
         log.info("plan deleted: user=%s plan=%s", user_id, plan_id)
@@ -573,16 +739,53 @@ class ReminderService:
             plan = await self._owned(uow, user_id, plan_id)
         return None if plan is None else plan_info(plan, now)
 
-    async def change_times(self, user_id: int, plan_id: int, times: tuple[time, ...]) -> TimesChanged | None:
+    async def change_times(
+        self, user_id: int, plan_id: int, times: tuple[time, ...]
+    ) -> TimesChanged | PlanOverlaps | None:
         """Give a plan new times: from now if none of today's reminders has fallen due, else from tomorrow.
 
         Moving a slot later on a day whose dose was already reminded could prompt a second dose that day.
+        New times go through the same one-dose-one-reminder rule as a new plan.
         """
+        try:
+            return await self._change_times(user_id, plan_id, times)
+        except SlotTaken:
+            async with self._uow_factory() as uow:
+                plan = await self._owned(uow, user_id, plan_id)
+                holder = (
+                    await uow.slots.holder(user_id, medicine_key(plan.name), times, plan.first_day)
+                    if plan is not None
+                    else None
+                )
+                other = await uow.reminders.get_plan(holder) if holder is not None else None
+            if other is None:
+                raise
+            return PlanOverlaps(plan_info(other, self._clock.now()))
+
+    async def _change_times(
+        self, user_id: int, plan_id: int, times: tuple[time, ...]
+    ) -> TimesChanged | PlanOverlaps | None:
         now = self._clock.now()
         async with self._uow_factory() as uow:
             plan = await self._owned(uow, user_id, plan_id)
             if plan is None:
                 return None
+            others = [p for p in await uow.reminders.plans_of(user_id) if p.plan_id != plan_id]
+            others = [p for p in others if p.last_day is None or p.last_day >= local_today(p.timezone, now)]
+            clash = _overlap(
+                others,
+                kind=plan.kind,
+                name=plan.name,
+                times=times,
+                first_day=plan.first_day,
+                last_day=plan.last_day,
+                today=local_today(plan.timezone, now),
+            )
+            if clash is not None:
+                return PlanOverlaps(plan_info(clash, now))
+            if plan.kind is ReminderKind.DOSE:
+                await uow.slots.release([plan_id])
+                await uow.slots.claim(user_id, medicine_key(plan.name), times, plan_id, plan.first_day)
             tz = ZoneInfo(plan.timezone)
             today = now.astimezone(tz).date()
             starts_today = not await uow.reminders.delivered_on(plan_id, today, now)
@@ -602,11 +805,77 @@ class ReminderService:
         log.info("plan times changed: user=%s plan=%s", user_id, plan_id)
         return TimesChanged(plan_info(updated, now), from_day, starts_today)
 
+    async def change_timezone(self, user_id: int, chat_id: int, zone: str) -> TimezoneMoved:
+        """Set the user's zone and move their reminders in one transaction; say where each one lands.
+
+        Nothing is skipped: after a move west the next reminder may come later than usual, after a
+        move east sooner; the result carries the gap so the user can be told.
+        """
+        now = self._clock.now()
+        async with self._uow_factory() as uow:
+            current, _ = await uow.users.upsert(user_id, chat_id, None, now)
+            await uow.users.update(user_id, now, timezone=zone)
+            moves = await self._rezone(uow, user_id, zone, now) if current.timezone != zone else []
+            await uow.commit()
+        log.info("time zone changed: user=%s plans=%d", user_id, len(moves))
+        return TimezoneMoved(current.timezone, zone, tuple(moves))
+
+    async def _rezone(self, uow: UnitOfWork, user_id: int, zone: str, now: datetime) -> list[ZoneMove]:
+        """Move every plan to ``zone`` (same wall-clock times) inside ``uow``."""
+        moves: list[ZoneMove] = []
+        rows = await uow.reminders.log_of(user_id, now - timedelta(days=2), now + timedelta(seconds=1))
+        for plan in await uow.reminders.plans_of(user_id):
+            await uow.reminders.delete_future_pending(plan.plan_id, now)
+            ended = plan.last_day is not None and plan.last_day < local_today(plan.timezone, now)
+            if not plan.active or ended:
+                await uow.reminders.update_plan(plan.plan_id, now, timezone=zone, materialised_until=now)
+                continue
+            # An active plan continues as a new plan in the new zone; the old one keeps its history.
+            # Occurrences are keyed by plan and local slot, so updating in place would take "08:00 on
+            # 1 Dec" in Los Angeles for the Tokyo dose already reminded and silently skip a day.
+            await uow.reminders.update_plan(plan.plan_id, now, active=False, deleted_at=now)
+            await uow.slots.release([plan.plan_id])
+            updated = await uow.reminders.add_plan(
+                NewPlan(
+                    user_id=user_id,
+                    kind=plan.kind,
+                    name=plan.name,
+                    dose=plan.dose,
+                    times=plan.times,
+                    timezone=zone,
+                    first_day=plan.first_day,
+                    last_day=plan.last_day,
+                    created_at=now,
+                )
+            )
+            key = medicine_key(plan.name)
+            # A plan stored before slots existed may share a slot with another; it moves unchanged.
+            free = await uow.slots.holder(user_id, key, plan.times, plan.first_day) is None
+            if plan.kind is ReminderKind.DOSE and free:
+                await uow.slots.claim(user_id, key, plan.times, updated.plan_id, plan.first_day)
+            await materialise_fully(uow, updated, now + self._policy.lookahead, self._policy)
+            if plan.kind is not ReminderKind.DOSE:
+                continue
+            reminded = [o.due_at for o, p in rows if p.plan_id == plan.plan_id and o.sent_at is not None]
+            following = next_occurrence(
+                updated.times, ZoneInfo(zone), now, first_day=updated.first_day, last_day=updated.last_day
+            )
+            moves.append(
+                ZoneMove(
+                    plan_info(updated, now),
+                    following.due_at if following else None,
+                    max(reminded) if reminded else None,
+                    _usual_gap(updated.times),
+                )
+            )
+        return moves
+
     async def on_timezone_changed(self, user_id: int, old_zone: str | None, new_zone: str) -> None:
         """Move the user's future, undelivered reminders to the same wall-clock times in the new zone."""
         now = self._clock.now()
         async with self._uow_factory() as uow:
-            plans = await uow.reminders.plans_of(user_id)
+            # Plans already moved by change_timezone (same transaction as the zone) are left alone.
+            plans = [p for p in await uow.reminders.plans_of(user_id) if p.timezone != new_zone]
             for plan in plans:
                 await uow.reminders.delete_future_pending(plan.plan_id, now)
                 updated = await uow.reminders.update_plan(
@@ -714,8 +983,10 @@ class ReminderService:
         now = self._clock.now()
         async with self._uow_factory() as uow:
             profile = await uow.users.get(user_id)
-            plans = await uow.reminders.plans_of(user_id)
+            # Deleted plans are still stored (their history needs them) until /forget: they are exported.
+            plans = await uow.reminders.plans_for_export(user_id)
             rows = await uow.reminders.log_of(user_id, None, FINISHED)
+            flow = await uow.flows.get(user_id)
         log_entries = tuple(
             LogEntry(
                 reminder_info(occ, plan),
@@ -727,7 +998,7 @@ class ReminderService:
             for occ, plan in rows
             if occ.due_at <= now or occ.status is not OccurrenceStatus.PENDING
         )
-        return ExportData(profile, tuple(plan_info(p, now) for p in plans), log_entries)
+        return ExportData(profile, tuple(plan_info(p, now) for p in plans), log_entries, flow)
 
     async def forget(self, user_id: int) -> dict[str, int]:
         """Delete every row about the user (all tables with a user_id), cancelling all reminders."""

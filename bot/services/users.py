@@ -5,12 +5,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from bot.domain.clock import Clock
 from bot.domain.countries import Country, country
+from bot.domain.medicines import is_anticoagulant
+from bot.domain.reminders import ReminderKind
 from bot.domain.timezones import principal_zone
 from bot.domain.users import UserProfile
-from bot.services.ports import UnitOfWork
+from bot.services.flows import FlowService
+from bot.services.ports import PlanRecord, UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +30,21 @@ class SafetyProfile:
     country: str | None
     on_blood_thinners: bool | None
     from_cache: bool = False
+    # The active plan that makes "on a blood thinner" true whatever the user once answered.
+    anticoagulant: str | None = None
+    said_on_blood_thinners: bool | None = None
+
+
+def active_anticoagulant(plans: list[PlanRecord], now: datetime) -> str | None:
+    """Return the name of an active, not yet ended anticoagulant plan, if the user has one."""
+    for plan in plans:
+        if plan.kind is not ReminderKind.DOSE or not plan.active or plan.deleted_at is not None:
+            continue
+        if plan.last_day is not None and plan.last_day < now.astimezone(ZoneInfo(plan.timezone)).date():
+            continue
+        if is_anticoagulant(plan.name):
+            return plan.name
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,13 +65,17 @@ class UserService:
         # A cache, not a source of truth: lets /emergency use the right number while the database is down.
         self._safety_cache: dict[int, SafetyProfile] = {}
         self._timezone_listeners: list[TimezoneListener] = []
+        self.flows = FlowService(uow_factory, clock)
 
     def on_timezone_changed(self, listener: TimezoneListener) -> None:
         """Call ``listener(user_id, old_zone, new_zone)`` after a user's time zone changes."""
         self._timezone_listeners.append(listener)
 
     def _remember(self, profile: UserProfile) -> UserProfile:
-        self._safety_cache[profile.user_id] = SafetyProfile(profile.country, profile.on_blood_thinners)
+        previous = self._safety_cache.get(profile.user_id)
+        medicine = previous.anticoagulant if previous is not None else None
+        thinners = True if medicine is not None else profile.on_blood_thinners
+        self._safety_cache[profile.user_id] = SafetyProfile(profile.country, thinners, anticoagulant=medicine)
         return profile
 
     async def register(self, user_id: int, chat_id: int, language: str | None) -> tuple[UserProfile, bool]:
@@ -68,9 +92,15 @@ class UserService:
         return None if found is None else self._remember(found)
 
     async def safety_profile(self, user_id: int) -> SafetyProfile:
-        """Return country and blood-thinner status; fall back to the cache if the database fails."""
+        """Return country and blood-thinner status; fall back to the cache if the database fails.
+
+        "On a blood thinner" is derived from facts: true while an anticoagulant plan is active, else
+        what the user said (in /check or /settings), else unknown.
+        """
         try:
-            found = await self.profile(user_id)
+            async with self._uow_factory() as uow:
+                found = await uow.users.get(user_id)
+                plans = await uow.reminders.plans_of(user_id) if found is not None else []
         except Exception as exc:  # noqa: BLE001 - safety replies must survive any storage failure
             log.warning(
                 "database unavailable for safety profile: user=%s error=%s", user_id, type(exc).__name__
@@ -78,10 +108,18 @@ class UserService:
             cached = self._safety_cache.get(user_id)
             if cached is None:
                 return SafetyProfile(country=None, on_blood_thinners=None, from_cache=True)
-            return SafetyProfile(cached.country, cached.on_blood_thinners, from_cache=True)
+            return SafetyProfile(
+                cached.country, cached.on_blood_thinners, from_cache=True, anticoagulant=cached.anticoagulant
+            )
         if found is None:
             return SafetyProfile(country=None, on_blood_thinners=None)
-        return SafetyProfile(found.country, found.on_blood_thinners)
+        medicine = active_anticoagulant(plans, self._clock.now())
+        derived = True if medicine is not None else found.on_blood_thinners
+        safety = SafetyProfile(
+            found.country, derived, anticoagulant=medicine, said_on_blood_thinners=found.on_blood_thinners
+        )
+        self._safety_cache[user_id] = SafetyProfile(found.country, derived, anticoagulant=medicine)
+        return safety
 
     async def set_country(self, user_id: int, chat_id: int, code: str) -> CountryChange:
         """Set the user's country; set the time zone too when the country has only one."""
@@ -116,8 +154,12 @@ class UserService:
             await self._notify_timezone(user_id, current.timezone, zone)
         return self._remember(profile)
 
+    async def timezone_changed(self, user_id: int, old: str | None, new: str) -> None:
+        """Tell the listeners that a user's zone changed (when another service stored the change)."""
+        await self._notify_timezone(user_id, old, new)
+
     async def set_on_blood_thinners(self, user_id: int, chat_id: int, value: bool) -> UserProfile:
-        """Record whether the user takes a blood thinner (asked by the symptom check)."""
+        """Record whether the user takes a blood thinner (a finished /check, or /settings)."""
         now = self._clock.now()
         async with self._uow_factory() as uow:
             await uow.users.upsert(user_id, chat_id, None, now)

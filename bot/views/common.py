@@ -33,18 +33,20 @@ COMMANDS: tuple[CommandInfo, ...] = (
     CommandInfo("check", "A quick symptom check, one question at a time"),
     CommandInfo("ask", "Ask a question about blood clots, e.g. /ask can I massage a clot"),
     CommandInfo("topics", "Browse everything ClotCare can explain"),
-    CommandInfo("addmed", "Add a blood-thinner reminder, e.g. /addmed apixaban 08:00 20:00"),
+    CommandInfo(
+        "addmed", "Add a medicine reminder, e.g. /addmed apixaban 5 mg 8am and 8pm (brand names too)"
+    ),
     CommandInfo("stockings", "Compression stocking reminders, e.g. /stockings 07:30 21:00"),
-    CommandInfo("reminders", "See, pause, change or delete your reminders"),
+    CommandInfo("reminders", "See, pause, change or delete your reminders, page by page"),
     CommandInfo("history", "Your doses over the last 14 days"),
-    CommandInfo("settings", "Your country, emergency number and time zone"),
+    CommandInfo("settings", "Your country, emergency number, time zone and blood-thinner status"),
     CommandInfo("country", "Set your country, e.g. /country uk"),
-    CommandInfo("timezone", "Set your time zone, e.g. /timezone Europe/Berlin"),
+    CommandInfo("timezone", "Set your time zone: a city, GMT+1, EST or Europe/Berlin"),
     CommandInfo("export", "Download everything ClotCare stores about you"),
     CommandInfo("forget", "Delete everything ClotCare stores about you"),
     CommandInfo("help", "What ClotCare can do"),
     CommandInfo("start", "Welcome, and set your country and time zone", in_menu=False),
-    CommandInfo("cancel", "Stop what you are doing"),
+    CommandInfo("cancel", "Stop the guided step you are in (any other command stops it too)"),
 )
 
 DISCLAIMER = (
@@ -131,8 +133,52 @@ def render_help(available: frozenset[str]) -> str:
     return "\n".join(lines)
 
 
+def render_blood_thinner(on: bool | None, medicine: str | None) -> str:
+    """Say what the bot takes as the user's blood-thinner status, and why."""
+    if medicine is not None:
+        return f"Blood thinner: yes (you have a reminder for {escape(medicine)})"
+    if on is None:
+        return "Blood thinner: not known — tell me with the buttons below"
+    return f"Blood thinner: {'yes' if on else 'no'} (you told me)"
+
+
+def render_blood_thinner_question() -> str:
+    """Ask whether the user takes a blood thinner (it decides how bleeding is triaged)."""
+    return (
+        "Do you take a blood thinner (an anticoagulant such as apixaban, rivaroxaban, warfarin or "
+        "injections like enoxaparin)? It tells me to treat bleeding as an emergency."
+    )
+
+
+def blood_thinner_keyboard() -> InlineKeyboardMarkup:
+    """Buttons to say whether the user takes a blood thinner."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton("💊 I take a blood thinner", callback_data=encode("set", "bt", "y")),
+                InlineKeyboardButton("I don't", callback_data=encode("set", "bt", "n")),
+            ]
+        ]
+    )
+
+
+def render_blood_thinner_set(on: bool, medicine: str | None) -> str:
+    """Confirm the blood-thinner answer; an active anticoagulant reminder still counts."""
+    text = "Noted: you take a blood thinner." if on else "Noted: you don't take a blood thinner."
+    if not on and medicine is not None:
+        text += (
+            f" You still have a reminder for {escape(medicine)}, a blood thinner, so I'll treat bleeding "
+            "as an emergency while it is active. Delete or pause it in /reminders if you've stopped it."
+        )
+    return text
+
+
 def render_settings(
-    country: Country | None, emergency_line: str | None, zone: str | None, local_time: str | None
+    country: Country | None,
+    emergency_line: str | None,
+    zone: str | None,
+    local_time: str | None,
+    blood_thinner: str = "",
 ) -> str:
     """Render /settings."""
     country_text = f"{country.flag} {escape(country.name)}" if country else "not set"
@@ -141,6 +187,8 @@ def render_settings(
     if emergency_line:
         lines.append(f"Emergency number: {emergency_line}")
     lines.append(f"Time zone: {zone_text}")
+    if blood_thinner:
+        lines.append(blood_thinner)
     if country is None or zone is None:
         lines += ["", "Use the buttons below to fill in what is missing."]
     return "\n".join(lines)
@@ -153,7 +201,8 @@ def settings_keyboard() -> InlineKeyboardMarkup:
             [
                 InlineKeyboardButton("🌍 Change country", callback_data=encode("set", "country")),
                 InlineKeyboardButton("🕒 Change time zone", callback_data=encode("set", "zone")),
-            ]
+            ],
+            [InlineKeyboardButton("💊 Blood thinner", callback_data=encode("set", "btask"))],
         ]
     )
 
@@ -204,19 +253,38 @@ def render_timezone_usage() -> str:
     )
 
 
-def render_timezone_set(zone: str, local_time: str, fixed_offset: bool) -> str:
-    """Confirm the new time zone with the local time there."""
-    text = f"Time zone set to <b>{escape(zone)}</b>. It's {escape(local_time)} there now."
+def offset_in_words(label: str, minutes: int) -> str:
+    """Say a UTC offset in plain words: "UTC+1, 1 hour ahead of UTC"."""
+    if minutes == 0:
+        return "UTC, the same as Greenwich time"
+    hours, rest = divmod(abs(minutes), 60)
+    amount = f"{hours} hour{'s' if hours != 1 else ''}" + (f" {rest} minutes" if rest else "")
+    return f"{label}, {amount} {'ahead of' if minutes > 0 else 'behind'} UTC"
+
+
+def render_timezone_set(
+    zone: str, local_time: str, fixed_offset: bool, offset: str = "", moves: str = ""
+) -> str:
+    """Confirm the new time zone with the local time there and its offset in words."""
+    text = f"Time zone set to <b>{escape(zone)}</b>. It's {escape(local_time)} there now"
+    text += f" ({escape(offset)})." if offset else "."
     if fixed_offset:
         text += (
             "\nThis is a fixed offset and won't follow daylight saving. For that, send your city, "
             "e.g. <code>/timezone Paris</code>."
         )
+    if moves:
+        text += "\n" + moves
     return text
 
 
-def render_timezone_unknown(query: str, suggestions: Sequence[str]) -> str:
-    """Say the zone was not recognised."""
+def render_timezone_unknown(query: str, suggestions: Sequence[str], ambiguous: bool = False) -> str:
+    """Say the zone was not recognised, or that the name fits several places (ask for a city)."""
+    if ambiguous:
+        return (
+            f"“{escape(query[:60])}” can mean more than one time zone. Which city are you in? "
+            "Pick one below or send your city, e.g. <code>/timezone Mumbai</code>."
+        )
     text = f"I couldn't find a time zone for “{escape(query[:60])}”."
     text += (
         " Did you mean one of these?" if suggestions else " Try a city, e.g. <code>/timezone London</code>."

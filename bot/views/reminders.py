@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from html import escape
 from typing import Final
 from zoneinfo import ZoneInfo
@@ -32,6 +32,7 @@ from bot.services.reminders import (
     ReminderInfo,
     StockingsSet,
     TimesChanged,
+    ZoneMove,
 )
 from bot.views.callbacks import encode
 
@@ -55,11 +56,23 @@ STOCKINGS_ON: Final = "so"
 STOCKINGS_OFF: Final = "sf"
 FORGET_YES: Final = "fy"
 FORGET_NO: Final = "fn"
+PAGE: Final = "pg"
 OTHER: Final = "o"
+# /reminders shows this many plans per message, so even a long list stays under Telegram's 4096 chars.
+PLANS_PER_PAGE: Final = 8
 
 COMMON_MEDICINES: Final = ("apixaban", "rivaroxaban", "dabigatran", "edoxaban", "warfarin", "enoxaparin")
 ONCE_DAILY: Final = (time(8, 0),)
 TWICE_DAILY: Final = (time(8, 0), time(20, 0))
+# Common times offered as buttons, by how many a day ("twice a day" -> the three usual pairs).
+PRESET_TIMES: Final[dict[str, tuple[time, ...]]] = {
+    "1": ONCE_DAILY,
+    "2": TWICE_DAILY,
+    "2e": (time(7, 0), time(19, 0)),
+    "2l": (time(9, 0), time(21, 0)),
+    "3": (time(8, 0), time(14, 0), time(20, 0)),
+}
+_PRESETS_PER_DAY: Final[dict[int, tuple[str, ...]]] = {1: ("1",), 2: ("2", "2e", "2l"), 3: ("3",)}
 STOCKINGS_ON_CHOICES: Final = (time(6, 30), time(7, 0), time(7, 30), time(8, 0))
 STOCKINGS_OFF_CHOICES: Final = (time(20, 0), time(21, 0), time(22, 0), time(23, 0))
 MAX_SUMMARY_ITEMS: Final = 20
@@ -81,9 +94,10 @@ def local_hhmm(instant: datetime, zone: str) -> str:
     return instant.astimezone(ZoneInfo(zone)).strftime("%H:%M")
 
 
-def day_text(d: date) -> str:
-    """Return a short date: "Fri 27 Nov"."""
-    return f"{d.strftime('%a')} {d.day} {d.strftime('%b')}"
+def day_text(d: date, today: date | None = None) -> str:
+    """Return a short date: "Fri 27 Nov", with the year when it is not ``today``'s year ("Tue 5 Jan 2027")."""
+    text = f"{d.strftime('%a')} {d.day} {d.strftime('%b')}"
+    return text if today is None or d.year == today.year else f"{text} {d.year}"
 
 
 def times_text(times: Sequence[time]) -> str:
@@ -317,6 +331,10 @@ def render_addmed_usage() -> str:
 
 _ERRORS: Final[dict[str, str]] = {
     ErrorKey.ADDMED_USAGE: "",
+    ErrorKey.ADDMED_DOSE_OR_TIME: (
+        "Is <code>{detail}</code> the dose or a time? I won't guess, because a wrong guess would add a "
+        "reminder at the wrong time. Write a dose with its unit and times with a colon, e.g."
+    ),
     ErrorKey.ADDMED_NO_NAME: "Start with the medicine's name, e.g. <code>/addmed apixaban 5 mg 08:00</code>.",
     ErrorKey.ADDMED_NO_TIMES: (
         "I couldn't find any times. Put them at the end, e.g. <code>08:00 20:00</code>."
@@ -357,7 +375,28 @@ def render_parse_error(error: ParseError) -> str:
     template = _ERRORS.get(error.message_key, "")
     if not template:
         return render_addmed_usage()
-    return template.replace("{detail}", escape(error.detail))
+    text = template.replace("{detail}", escape(error.detail))
+    if error.example:
+        # A corrected command built from the user's own words.
+        text += f"\n<code>{escape(error.example)}</code>"
+    return text
+
+
+def render_times_needed(name: str, per_day: int) -> str:
+    """Ask which times, when the user said how often ("twice a day") but not when."""
+    how_often = {1: "once a day", 2: "twice a day", 3: "three times a day"}.get(per_day, "")
+    return (
+        f"<b>{escape(name)}</b> {how_often}: at which times? Pick a common choice or type your times, "
+        "e.g. <code>08:00 20:00</code>."
+    )
+
+
+def render_too_many_plans(limit: int) -> str:
+    """Refuse a plan over the per-user limit, with the way out."""
+    return (
+        f"You already have {limit} reminders, the most I keep for one person. Delete or finish one in "
+        "/reminders first, then add this one again."
+    )
 
 
 def render_times_error(error: ParseError) -> str:
@@ -376,9 +415,24 @@ def render_plan_added(added: PlanAdded) -> str:
         f"✅ Reminder added: <b>{_what(plan.kind, plan.name, plan.dose)}</b> at {times_text(plan.times)} "
         f"every day ({escape(plan.timezone)} time){_days(plan)}."
     ]
+    if added.not_today:
+        lines.append(
+            f"Not today at {times_text(added.not_today)}: this medicine was already reminded today, "
+            "so there is no second prompt for a dose you may have taken. From tomorrow, all times."
+        )
     if added.next_due is not None:
         local = added.next_due.astimezone(ZoneInfo(plan.timezone))
-        lines.append(f"First reminder: {day_text(local.date())} at {local.strftime('%H:%M')}.")
+        lines.append(f"First reminder: {day_text(local.date(), plan.today)} at {local.strftime('%H:%M')}.")
+    elif plan.never_fires:
+        lines.append(
+            "⚠️ This plan will never remind you: its last day ends before its next time. "
+            "Delete it in /reminders and add it again with a later <code>until</code> date."
+        )
+    if added.other_anticoagulant is not None:
+        lines.append(
+            f"⚠️ You also have a reminder for <b>{escape(added.other_anticoagulant)}</b>, another blood "
+            "thinner. Check with your doctor or pharmacist — people are rarely on two blood thinners."
+        )
     lines.append("When a reminder comes, press ✅ Taken once you've taken it. See all with /reminders.")
     return "\n".join(lines)
 
@@ -386,9 +440,9 @@ def render_plan_added(added: PlanAdded) -> str:
 def _days(plan: PlanInfo) -> str:
     parts = []
     if plan.first_day:
-        parts.append(f" from {day_text(plan.first_day)}")
+        parts.append(f" from {day_text(plan.first_day, plan.today)}")
     if plan.last_day:
-        parts.append(f" until {day_text(plan.last_day)}")
+        parts.append(f" until {day_text(plan.last_day, plan.today)}")
     return "".join(parts)
 
 
@@ -458,7 +512,10 @@ def render_type_medicine() -> str:
 
 def render_bad_medicine() -> str:
     """Refuse an unreadable or too long name."""
-    return "Please type just the medicine's name (up to 64 characters), or /cancel."
+    return (
+        "Please type just the medicine's name (a few words, up to 64 characters), e.g. "
+        "<code>apixaban</code>, or /cancel."
+    )
 
 
 def render_ask_dose(name: str) -> str:
@@ -476,7 +533,10 @@ def ask_dose_keyboard() -> InlineKeyboardMarkup:
 
 def render_bad_dose() -> str:
     """Refuse an unreadable or too long dose."""
-    return "Please type the dose in a few characters (up to 32), e.g. <code>5 mg</code>, or press Skip."
+    return (
+        "Please type the dose as on the label, with its number (up to 32 characters), e.g. "
+        "<code>5 mg</code>, or press Skip."
+    )
 
 
 def render_ask_times(name: str) -> str:
@@ -487,15 +547,19 @@ def render_ask_times(name: str) -> str:
     )
 
 
-def ask_times_keyboard() -> InlineKeyboardMarkup:
-    """Once or twice daily presets, or typed times."""
-    return InlineKeyboardMarkup(
-        [
+def ask_times_keyboard(per_day: int | None = None) -> InlineKeyboardMarkup:
+    """Common times as buttons (the usual pairs for "twice a day"), or typed times."""
+    if per_day in _PRESETS_PER_DAY:
+        rows = [
+            [_button(times_text(PRESET_TIMES[key]), PICK_TIMES, key)] for key in _PRESETS_PER_DAY[per_day]
+        ]
+    else:
+        rows = [
             [_button(f"Once a day — {times_text(ONCE_DAILY)}", PICK_TIMES, 1)],
             [_button(f"Twice a day — {times_text(TWICE_DAILY)}", PICK_TIMES, 2)],
-            [_button("Other times (type them)", PICK_TIMES, OTHER)],
         ]
-    )
+    rows.append([_button("Other times (type them)", PICK_TIMES, OTHER)])
+    return InlineKeyboardMarkup(rows)
 
 
 def render_type_times() -> str:
@@ -567,8 +631,18 @@ def _plan_line(number: int, plan: PlanInfo) -> str:
     return f"{number}. {_label(plan.kind, plan.name, plan.dose)} — {times}{_days(plan)}{state}"
 
 
-def render_plans(plans: Sequence[PlanInfo]) -> str:
-    """List the user's reminders."""
+def page_count(plans: Sequence[PlanInfo]) -> int:
+    """Return how many /reminders pages the plans fill."""
+    return max(1, -(-len(plans) // PLANS_PER_PAGE))
+
+
+def _page_bounds(plans: Sequence[PlanInfo], page: int) -> tuple[int, int, int]:
+    page = min(max(page, 0), page_count(plans) - 1)
+    return page, page * PLANS_PER_PAGE, min(len(plans), (page + 1) * PLANS_PER_PAGE)
+
+
+def render_plans(plans: Sequence[PlanInfo], page: int = 0) -> str:
+    """List the user's reminders (one page of them)."""
     if not plans:
         return (
             "You have no reminders yet. Add one with /addmed "
@@ -576,18 +650,24 @@ def render_plans(plans: Sequence[PlanInfo]) -> str:
             "(e.g. <code>/stockings 07:30 21:00</code>)."
         )
     zones = sorted({p.timezone for p in plans})
-    lines = [f"<b>Your reminders</b> ({escape(', '.join(zones))} time)", ""]
-    lines += [_plan_line(i, p) for i, p in enumerate(plans, start=1)]
+    page, first, end = _page_bounds(plans, page)
+    pages = page_count(plans)
+    title = f"<b>Your reminders</b> ({escape(', '.join(zones))} time)"
+    if pages > 1:
+        title += f" — page {page + 1} of {pages}, {len(plans)} reminders"
+    lines = [title, ""]
+    lines += [_plan_line(i, p) for i, p in enumerate(plans[first:end], start=first + 1)]
     lines += ["", "Buttons: ⏸ pause · ▶️ resume · 🕒 change times · 🗑 delete (the number is the reminder's)."]
     return "\n".join(lines)
 
 
-def plans_keyboard(plans: Sequence[PlanInfo]) -> InlineKeyboardMarkup | None:
-    """One row per plan: pause or resume, change times, delete."""
+def plans_keyboard(plans: Sequence[PlanInfo], page: int = 0) -> InlineKeyboardMarkup | None:
+    """One row per plan on the page: pause or resume, change times, delete; then page buttons."""
     if not plans:
         return None
+    page, first, end = _page_bounds(plans, page)
     rows = []
-    for number, plan in enumerate(plans, start=1):
+    for number, plan in enumerate(plans[first:end], start=first + 1):
         toggle = (
             _button(f"▶️ {number}", RESUME, plan.plan_id)
             if not plan.active
@@ -600,6 +680,13 @@ def plans_keyboard(plans: Sequence[PlanInfo]) -> InlineKeyboardMarkup | None:
                 _button(f"🗑 {number}", DELETE, plan.plan_id),
             ]
         )
+    nav = []
+    if page > 0:
+        nav.append(_button("◀️ Previous", PAGE, page - 1))
+    if end < len(plans):
+        nav.append(_button("Next ▶️", PAGE, page + 1))
+    if nav:
+        rows.append(nav)
     return InlineKeyboardMarkup(rows)
 
 
@@ -787,12 +874,14 @@ def render_my_data_csv(data: ExportData) -> bytes:
     if profile is not None:
         for name in (
             "user_id",
+            "chat_id",
             "country",
             "timezone",
             "language",
             "on_blood_thinners",
             "active",
             "created_at",
+            "updated_at",
         ):
             value = getattr(profile, name)
             writer.writerow(["profile", name, _cell("" if value is None else str(value))])
@@ -806,6 +895,16 @@ def render_my_data_csv(data: ExportData) -> bytes:
         writer.writerow([record, "from", plan.first_day.isoformat() if plan.first_day else ""])
         writer.writerow([record, "until", plan.last_day.isoformat() if plan.last_day else ""])
         writer.writerow([record, "paused", "no" if plan.active else "yes"])
+        writer.writerow([record, "deleted", "yes" if plan.deleted_at else "no"])
+        writer.writerow([record, "created_at", plan.created_at.isoformat() if plan.created_at else ""])
+        writer.writerow([record, "deleted_at", plan.deleted_at.isoformat() if plan.deleted_at else ""])
+        if plan.never_fires:
+            writer.writerow([record, "warning", "will never remind: the until date is before the next time"])
+    if data.flow is not None:
+        writer.writerow(["open guided step", "step", data.flow.flow])
+        for key, value in sorted(data.flow.data.items()):
+            writer.writerow(["open guided step", key, _cell(str(value))])
+        writer.writerow(["open guided step", "updated_at", data.flow.updated_at.isoformat()])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
@@ -853,3 +952,28 @@ def render_forgotten() -> str:
 def render_forget_cancelled() -> str:
     """Confirm nothing was deleted."""
     return "Nothing was deleted."
+
+
+def render_timezone_moves(moves: Sequence[ZoneMove]) -> str:
+    """Say where each dose reminder lands after a zone change, and when the gap is unusual."""
+    lines: list[str] = []
+    for move in moves:
+        if move.next_due is None:
+            continue
+        local = move.next_due.astimezone(ZoneInfo(move.plan.timezone))
+        line = (
+            f"Next <b>{escape(move.plan.name)}</b> reminder: {day_text(local.date())} at "
+            f"{local.strftime('%H:%M')} (new local time)."
+        )
+        gap = move.gap
+        if gap is not None and abs(gap - move.usual_gap) >= timedelta(hours=2):
+            hours = round(gap.total_seconds() / 3600)
+            usual = round(move.usual_gap.total_seconds() / 3600)
+            word = "later" if gap > move.usual_gap else "sooner"
+            line += (
+                f" That is {hours} hours after your last reminder instead of the usual {usual} — "
+                f"{word} than usual because of the time change. Ask your pharmacist how to time the "
+                "doses around the change; don't take two doses close together unless they say so."
+            )
+        lines.append(line)
+    return "\n".join(lines)

@@ -502,6 +502,8 @@ async def test_forget_leaves_no_row_about_the_user(world: World) -> None:
         await world.user(user_id)
         await world.add(user_id, "apixaban", time(8))
         await world.reminders.set_stockings(user_id, StockingsRequest(on=time(7), off=time(21)))
+        # A half-finished guided flow is stored too, and must go with the rest.
+        await world.users.flows.save(user_id, "rem.dose", {"name": "apixaban"})
     await world.tick(utc(D0, 7, 0))
     await world.reminders.record_taken(1, await world.occurrence_id(1, D0, time(8)))
     before = len(world.sender.messages)

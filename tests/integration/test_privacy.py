@@ -59,6 +59,9 @@ async def _full_user(bot: BotHarness, clock: FixedClock, user: int) -> None:
     if taken:
         await bot.press_data(user, reminder, taken[0])
     clock.set(T0)
+    # A half-finished guided /addmed: the name typed, the dose not yet.
+    await bot.send(user, "/addmed")
+    await bot.send(user, "rivaroxaban")
 
 
 def _user_rows(rows: dict[str, list[tuple[object, ...]]]) -> int:

@@ -375,3 +375,24 @@ async def test_the_tick_is_scheduled_on_the_job_queue(bot: BotHarness) -> None:
     assert bot.app.job_queue is not None
     (job,) = bot.app.job_queue.get_jobs_by_name("reminders-tick")
     assert job.job.trigger.interval == timedelta(seconds=20)
+
+
+async def test_twice_a_day_asks_which_times_with_the_usual_pairs(bot: BotHarness) -> None:
+    await berlin_user(bot)
+    (question,) = await bot.send(1, "/addmed apixaban 5 mg twice a day")
+    assert "apixaban" in question.plain_text
+    labels = [text for row in question.buttons for text, _ in row]
+    assert labels[:3] == ["08:00 and 20:00", "07:00 and 19:00", "09:00 and 21:00"]
+    (end,) = await bot.press(1, question, "07:00 and 19:00")
+    (added,) = await bot.press(1, end, "No end date")
+    assert "apixaban 5 mg" in added.plain_text
+    assert "07:00 and 19:00" in added.plain_text
+
+
+async def test_a_sentence_is_not_taken_as_a_medicine_name(bot: BotHarness) -> None:
+    await berlin_user(bot)
+    await bot.send(1, "/addmed")
+    (refused,) = await bot.send(1, "what should I take for my leg")
+    assert "just the medicine's name" in refused.plain_text
+    (asked,) = await bot.send(1, "Eliquis")
+    assert "What dose is on your label for Eliquis" in asked.plain_text

@@ -22,6 +22,7 @@ from bot.services.reminders import (
     PlanOverlaps,
     ReminderService,
     StockingsSet,
+    TimesChanged,
     TimezoneRequired,
 )
 from tests.integration.test_dispatcher import D0, D1, POLICY, T0, World, build_world, utc
@@ -136,7 +137,7 @@ async def test_new_times_start_today_when_nothing_was_reminded_yet(world: World)
     await world.user(1)
     plan_id = await world.add(1, "apixaban", time(8), time(20))
     change = await world.reminders.change_times(1, plan_id, (time(9), time(21)))
-    assert change is not None
+    assert isinstance(change, TimesChanged)
     assert change.starts_today
     assert await _pending(world, plan_id) == [(D0, time(9)), (D0, time(21))]
 
@@ -147,7 +148,7 @@ async def test_new_times_wait_for_tomorrow_once_a_dose_was_reminded_today(world:
     await world.tick(utc(D0, 7, 0))
     world.clock.set(utc(D0, 8, 0))
     change = await world.reminders.change_times(1, plan_id, (time(10), time(22)))
-    assert change is not None
+    assert isinstance(change, TimesChanged)
     assert not change.starts_today
     assert change.from_day == D1
     # Today's 10:00 would be a second morning dose: today keeps 20:00; tomorrow has the new times.

@@ -221,3 +221,11 @@ def test_start_limits_sit_in_the_unit_section_where_systemd_reads_them(name: str
     assert unit["Unit"]["StartLimitIntervalSec"] == "300"
     assert unit["Unit"]["StartLimitBurst"] == "10"
     assert not {"StartLimitIntervalSec", "StartLimitBurst"} & set(unit["Service"])
+
+
+def test_the_readme_command_table_is_the_command_menu() -> None:
+    from bot.views.common import COMMANDS
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    missing = [c.name for c in COMMANDS if f"| `/{c.name}` | {c.description} |" not in readme]
+    assert not missing, f"update these rows of the command table in README.md: {missing}"

@@ -16,6 +16,7 @@ from bot.domain.commands import (
     ErrorKey,
     ParseError,
     StockingsRequest,
+    TimesNeeded,
     parse_addmed,
     parse_stockings,
     parse_time_of_day,
@@ -24,7 +25,7 @@ from bot.domain.commands import (
 TODAY = date(2026, 3, 1)
 
 
-def addmed(text: str) -> AddMedRequest | ParseError:
+def addmed(text: str) -> AddMedRequest | ParseError | TimesNeeded:
     """Parse ``text`` the way PTB splits command arguments."""
     return parse_addmed(text.split(), today=TODAY)
 
@@ -51,6 +52,8 @@ def refused(text: str) -> ParseError:
     [
         ("08:00", time(8)),
         ("8:00", time(8)),
+        ("8.00", time(8)),  # a one-digit dotted hour only with :00 or :30; "1.25" stays a dose
+        ("noon", time(12)),
         ("0:00", time(0)),
         ("23:59", time(23, 59)),
         ("08.00", time(8)),
@@ -86,14 +89,12 @@ def test_time_forms_accepted(text: str, expected: time) -> None:
         "24:00",
         "8:61",
         "8:5",
-        "8.00",  # dotted needs a two-digit hour: "2.5" and "1.25" are doses
         "2.5",
         "1.25",
         "13pm",
         "0am",
         "8h",
         "08:00:00",
-        "noon",
         "08:00 20:00",
         "-8:00",
         "8:00<script>",
@@ -401,3 +402,71 @@ def test_well_formed_commands_round_trip(names: list[str], dose: str | None, tim
     args = [*names, *(dose.split() if dose else []), *(t.strftime("%H:%M") for t in times)]
     result = parse_addmed(args, today=TODAY)
     assert result == AddMedRequest(name=" ".join(names), dose=dose, times=tuple(sorted(set(times))))
+
+
+# --- issue 11: a dose written like a time, and times as people write them -----------------------
+
+from bot.domain.commands import parse_times  # noqa: E402
+
+
+@pytest.mark.parametrize("text", ["warfarin 12.50 18:00", "warfarin 12.50", "heparin 1000 0800 2000"])
+def test_a_dose_written_like_a_time_is_asked_about_never_scheduled(text: str) -> None:
+    error = refused(text)
+    assert error.message_key == ErrorKey.ADDMED_DOSE_OR_TIME
+    assert error.detail == text.split()[1]
+    # The corrected example is built from the user's own words.
+    assert error.example.startswith(f"/addmed {text.split(maxsplit=1)[0]} {text.split()[1]} mg")
+
+
+@pytest.mark.parametrize(
+    ("text", "dose", "times"),
+    [
+        ("apixaban 5mg at 8am and 8pm", "5mg", (time(8), time(20))),
+        ("apixaban 0800 2000", None, (time(8), time(20))),
+        ("apixaban 8.00 20.00", None, (time(8), time(20))),
+        ("apixaban 5 mg noon", "5 mg", (time(12),)),
+        ("heparin 5000 units 0800 2000", "5000 units", (time(8), time(20))),
+        ("warfarin 2.5 mg 18.00", "2.5 mg", (time(18),)),
+    ],
+)
+def test_times_as_people_write_them(text: str, dose: str | None, times: tuple[time, ...]) -> None:
+    result = ok(text)
+    assert (result.dose, result.times) == (dose, times)
+
+
+@pytest.mark.parametrize(
+    ("text", "per_day"),
+    [("apixaban 5mg twice a day", 2), ("apixaban twice daily", 2), ("warfarin once a day", 1), ("x bd", 2)],
+)
+def test_how_often_without_when_asks_which_times(text: str, per_day: int) -> None:
+    result = addmed(text)
+    assert isinstance(result, TimesNeeded)
+    assert result.per_day == per_day
+    assert result.name == text.split(maxsplit=1)[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "times"),
+    [
+        ("8 and 20", (time(8), time(20))),
+        ("0800 2000", (time(8), time(20))),
+        ("8.00", (time(8),)),
+        ("noon", (time(12),)),
+        ("at 8am and 8pm", (time(8), time(20))),
+        ("8 20", (time(8), time(20))),
+        ("08:00, 20:00", (time(8), time(20))),
+    ],
+)
+def test_typed_times_in_a_flow(text: str, times: tuple[time, ...]) -> None:
+    assert parse_times(text) == times
+
+
+@pytest.mark.parametrize("text", ["eight", "my pee is pink", "25", "", "8 and"])
+def test_typed_times_refused(text: str) -> None:
+    assert isinstance(parse_times(text), ParseError)
+
+
+def test_a_missing_time_shows_a_corrected_example() -> None:
+    error = refused("apixaban 5mg")
+    assert error.message_key == ErrorKey.ADDMED_NO_TIMES
+    assert error.example == "/addmed apixaban 5mg 08:00"

@@ -325,3 +325,29 @@ def test_snooze_choices_before_the_deadline() -> None:
     assert snooze_choices_before(DUE, deadline, POLICY) == (10, 15, 30)
     assert snooze_choices_before(DUE, DUE + timedelta(minutes=10), POLICY) == ()
     assert snooze_choices_before(DUE, DUE + timedelta(hours=4), POLICY) == POLICY.snooze_choices
+
+
+# --- issue 11: what a guided step accepts -------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["apixaban", "Eliquis", "vitamin K2", "warfarin sodium"])
+def test_a_name_is_a_few_words(text: str) -> None:
+    from bot.services.reminders import looks_like_a_name
+
+    assert looks_like_a_name(text)
+
+
+@pytest.mark.parametrize("text", ["what is apixaban?", "my pee is pink since this morning", "warfarin?"])
+def test_a_question_or_a_sentence_is_not_a_name(text: str) -> None:
+    from bot.services.reminders import looks_like_a_name
+
+    assert not looks_like_a_name(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "ok"), [("5 mg", True), ("½ tablet", True), ("one", False), ("why?", False)]
+)
+def test_a_dose_has_a_number(text: str, ok: bool) -> None:
+    from bot.services.reminders import looks_like_a_dose
+
+    assert looks_like_a_dose(text) is ok

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -86,3 +86,95 @@ def test_country_zones_come_from_tzdata() -> None:
     assert zones_for_country(None) == ()
     assert is_valid_zone("Asia/Tokyo")
     assert not is_valid_zone("Mars/Olympus")
+
+
+# --- issue 11: what people type --------------------------------------------------------------------
+
+from bot.domain.timezones import offset_label, zone_label  # noqa: E402
+
+DST_START_EU = datetime(2026, 3, 29, 1, 0, tzinfo=UTC)  # clocks go forward in the EU at 01:00 UTC
+DST_END_US = datetime(2026, 11, 1, 6, 0, tzinfo=UTC)  # 02:00 EDT becomes 01:00 EST in New York
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("GMT+1", "UTC+1"),  # what the person means, not tzdata's inverted Etc/GMT+1
+        ("gmt -5", "UTC-5"),
+        ("UTC-5", "UTC-5"),
+        ("UTC+2", "UTC+2"),
+        ("+3", "UTC+3"),
+        ("UTC+5:45", "UTC+5:45"),
+        ("UTC+14", "UTC+14"),
+    ],
+)
+def test_offsets_keep_the_sign_people_mean(text: str, label: str) -> None:
+    match = resolve_timezone(text, country=None, now=WINTER)
+    assert match.zone is not None
+    assert offset_label(match.zone, WINTER) == label
+    assert zone_label(match.zone, WINTER) == label or zone_label(match.zone, WINTER) == match.zone
+
+
+@pytest.mark.parametrize(
+    ("text", "country", "zone"),
+    [
+        ("CET", None, "Europe/Berlin"),
+        ("CET", "ES", "Europe/Madrid"),
+        ("CEST", "FR", "Europe/Paris"),
+        ("EST", None, "America/New_York"),
+        ("EDT", None, "America/New_York"),
+        ("PST", None, "America/Los_Angeles"),
+        ("BST", None, "Europe/London"),
+        ("AEST", None, "Australia/Sydney"),
+        ("JST", None, "Asia/Tokyo"),
+        ("MSK", None, "Europe/Moscow"),
+        ("EET", "FI", "Europe/Helsinki"),
+        ("IST", "IN", "Asia/Kolkata"),
+    ],
+)
+def test_abbreviations(text: str, country: str | None, zone: str) -> None:
+    assert resolve_timezone(text, country=country, now=WINTER).zone == zone
+
+
+def test_an_ambiguous_abbreviation_asks_for_a_city() -> None:
+    match = resolve_timezone("IST", country=None, now=WINTER)
+    assert match.zone is None
+    assert match.ambiguous
+    assert set(match.suggestions) == {"Asia/Kolkata", "Europe/Dublin", "Asia/Jerusalem"}
+
+
+@pytest.mark.parametrize(
+    ("text", "zone"),
+    [
+        ("Mumbai", "Asia/Kolkata"),
+        ("Bombay", "Asia/Kolkata"),
+        ("Delhi", "Asia/Kolkata"),
+        ("Beijing", "Asia/Shanghai"),
+        ("San Francisco", "America/Los_Angeles"),
+        ("São Paulo", "America/Sao_Paulo"),
+        ("India", "Asia/Kolkata"),
+        ("Germany", "Europe/Berlin"),
+    ],
+)
+def test_cities_and_countries_from_the_gazetteer(text: str, zone: str) -> None:
+    assert resolve_timezone(text, country=None, now=WINTER).zone == zone
+
+
+def test_a_country_with_several_clocks_offers_one_zone_per_clock() -> None:
+    match = resolve_timezone("United States", country=None, now=WINTER)
+    assert match.zone is None
+    assert match.ambiguous
+    assert {"America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles"} <= set(
+        match.suggestions
+    )
+
+
+def test_offsets_on_the_real_dst_dates() -> None:
+    before, after = DST_START_EU - timedelta(minutes=1), DST_START_EU
+    assert offset_label("Europe/Berlin", before) == "UTC+1"
+    assert offset_label("Europe/Berlin", after) == "UTC+2"
+    assert offset_label("America/New_York", DST_END_US - timedelta(minutes=1)) == "UTC-4"
+    assert offset_label("America/New_York", DST_END_US) == "UTC-5"
+    # An offset typed on the day the clocks change finds the country's real zone, which follows DST.
+    assert resolve_timezone("UTC+2", country="DE", now=after).zone == "Europe/Berlin"
+    assert resolve_timezone("UTC+1", country="DE", now=before).zone == "Europe/Berlin"

@@ -306,3 +306,46 @@ def test_my_data_csv_has_profile_and_plans() -> None:
     assert ["profile", "timezone", BERLIN] in rows
     assert ["reminder 1", "medicine", "'+evil"] in rows
     assert ["reminder 1", "times", "08:00 20:00"] in rows
+
+
+# --- issue 11 ---------------------------------------------------------------------------------------
+
+
+def test_a_long_list_is_paginated_under_telegrams_limit_and_every_plan_has_buttons() -> None:
+    long_name = "x" * 64
+    plans = [
+        plan(name=f"{long_name}{i}", dose="y" * 32, plan_id=i + 1, times=tuple(time(h) for h in range(8)))
+        for i in range(30)
+    ]
+    reachable: set[int] = set()
+    for page in range(views.page_count(plans)):
+        text = views.render_plans(plans, page)
+        assert len(parse_html(text).text) <= 4096
+        keyboard = views.plans_keyboard(plans, page)
+        assert keyboard is not None
+        for row in keyboard.inline_keyboard:
+            for button in row:
+                data = decode(str(button.callback_data))
+                assert data is not None
+                if data.args[0] == views.DELETE:
+                    reachable.add(int(data.args[1]))
+    assert reachable == {p.plan_id for p in plans}
+
+
+def test_dates_carry_the_year_only_outside_this_year() -> None:
+    today = date(2026, 11, 30)
+    assert views.day_text(date(2026, 12, 4), today) == "Fri 4 Dec"
+    assert views.day_text(date(2027, 1, 5), today) == "Tue 5 Jan 2027"
+
+
+def test_a_dose_or_time_question_shows_a_corrected_example() -> None:
+    error = ParseError(ErrorKey.ADDMED_DOSE_OR_TIME, "12.50", "/addmed warfarin 12.50 mg 18:00")
+    text = parse_html(views.render_parse_error(error)).text
+    assert "12.50" in text
+    assert "/addmed warfarin 12.50 mg 18:00" in text
+
+
+def test_two_blood_thinners_get_the_pharmacist_warning() -> None:
+    added = PlanAdded(plan(name="rivaroxaban"), None, other_anticoagulant="apixaban")
+    text = parse_html(views.render_plan_added(added)).text
+    assert "Check with your doctor or pharmacist — people are rarely on two blood thinners" in text
