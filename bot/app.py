@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -15,13 +16,14 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.config import Settings
-from bot.db.session import create_engine, create_session_factory
+from bot.db.session import DatabaseTimeouts, create_engine, create_session_factory
 from bot.db.uow import SqlUnitOfWork
 from bot.domain.clock import Clock, SystemClock
 from bot.domain.emergency import EmergencyDirectory, default_emergency_numbers_path
 from bot.domain.reminders import ReminderPolicy
 from bot.handlers import errors, messages, qa, reminders, safety, settings, start, throttle
 from bot.handlers.common import SERVICES_KEY, ClotApplication, ClotContext
+from bot.handlers.processing import ChatOrderedProcessor, classify_update
 from bot.handlers.start import AVAILABLE_COMMANDS_KEY
 from bot.instrumentation import METRICS_KEY, MeteredRequest, register_update_counter
 from bot.jobs import register_jobs
@@ -35,10 +37,14 @@ from bot.services.dispatcher import Dispatcher
 from bot.services.qa import QAService
 from bot.services.reminders import ReminderService
 from bot.services.users import UserService
+from bot.shutdown import arm_shutdown_watchdog
 from bot.views.common import menu_commands
 from bot.web import WebServer, serve_alongside_polling, serve_webhook, stop_signals
 
 log = logging.getLogger(__name__)
+
+POLLING_GRACE_KEY = "polling_grace_seconds"
+DISPOSE_TIMEOUT_SECONDS = 3.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,11 +85,18 @@ def build_runtime(
         settings.async_database_url,
         pool_size=settings.database_pool_size,
         max_overflow=settings.database_max_overflow,
+        timeouts=DatabaseTimeouts(
+            connect=settings.database_connect_timeout_seconds,
+            statement=settings.database_statement_timeout_seconds,
+            pool=settings.database_pool_timeout_seconds,
+        ),
     )
     session_factory = create_session_factory(engine)
     metrics = Metrics()
     knowledge = knowledge or load_knowledge(settings)
-    users = UserService(lambda: SqlUnitOfWork(session_factory), clock)
+    users = UserService(
+        lambda: SqlUnitOfWork(session_factory), clock, safety_timeout=settings.safety_profile_timeout_seconds
+    )
     policy = ReminderPolicy(
         follow_up_after=timedelta(minutes=settings.reminder_follow_up_minutes),
         missed_after=timedelta(minutes=settings.reminder_missed_after_minutes),
@@ -166,8 +179,22 @@ def build_application(
     )
     # Every Bot API call except getUpdates goes through the metered transport (PTB's default pool size).
     builder = builder.request(
-        # RetryingRequest repeats calls answered 5xx (see bot/retry.py); each attempt is metered.
-        RetryingRequest(MeteredRequest(request or HTTPXRequest(connection_pool_size=256), runtime.metrics))
+        # RetryingRequest repeats calls answered 5xx, and replies failed in transit until their
+        # deadline (see bot/retry.py); each attempt is metered.
+        RetryingRequest(
+            MeteredRequest(request or HTTPXRequest(connection_pool_size=256), runtime.metrics),
+            reply_deadline=settings.reply_retry_seconds,
+            safety_deadline=settings.safety_reply_retry_seconds,
+            on_give_up=lambda _endpoint, reply_class: runtime.metrics.reply_given_up(reply_class.value),
+        )
+    )
+    # Different chats concurrently, one chat in order, safety guidance first (bot/handlers/processing.py).
+    builder = builder.concurrent_updates(
+        ChatOrderedProcessor(
+            workers=settings.update_workers,
+            max_pending=max(settings.update_max_pending, settings.update_workers),
+            classify=classify_update,
+        )
     )
     if updates_request is not None:
         builder = builder.get_updates_request(updates_request)
@@ -197,17 +224,37 @@ def build_application(
 
 
 async def _post_init(app: ClotApplication) -> None:
-    """Register the command menu with Telegram."""
+    """Install the polling process's stop signals (if asked), then register the command menu."""
+    grace = app.bot_data.get(POLLING_GRACE_KEY)
+    if isinstance(grace, float):
+        _install_stop_signals(app, grace)
     available = frozenset(app.bot_data.get(AVAILABLE_COMMANDS_KEY, frozenset()))
     await app.bot.set_my_commands([BotCommand(name, text) for name, text in menu_commands(available)])
     log.info("command menu registered: %d commands", len(menu_commands(available)))
 
 
+def _install_stop_signals(app: ClotApplication, grace_seconds: float) -> None:
+    """On SIGTERM/SIGINT arm the shutdown watchdog, then stop polling (PTB then stops gracefully)."""
+    loop = asyncio.get_running_loop()
+
+    def on_signal() -> None:
+        arm_shutdown_watchdog(grace_seconds)
+        app.stop_running()
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, on_signal)
+
+
 async def _post_shutdown(app: ClotApplication) -> None:
-    """Release the database connections."""
+    """Release the database connections (closing them may not wait on a stalled server for long)."""
     engine = app.bot_data.get("engine")
     if isinstance(engine, AsyncEngine):
-        await engine.dispose()
+        try:
+            await asyncio.wait_for(engine.dispose(), DISPOSE_TIMEOUT_SECONDS)
+        except TimeoutError:
+            log.warning(
+                "database connections not closed within %.0f s; leaving them", DISPOSE_TIMEOUT_SECONDS
+            )
 
 
 def run_polling(app: ClotApplication, settings: Settings) -> None:
@@ -220,7 +267,11 @@ def run_polling(app: ClotApplication, settings: Settings) -> None:
             host=settings.webhook_listen,
             port=settings.metrics_port,
         )
-    app.run_polling(allowed_updates=Update.ALL_TYPES, timeout=settings.polling_timeout_seconds)
+    # The stop signals are installed in post_init (see _install_stop_signals), to arm the watchdog.
+    app.bot_data[POLLING_GRACE_KEY] = float(settings.shutdown_grace_seconds)
+    app.run_polling(
+        allowed_updates=Update.ALL_TYPES, timeout=settings.polling_timeout_seconds, stop_signals=None
+    )
 
 
 def run_webhook(app: ClotApplication, settings: Settings) -> None:
@@ -237,6 +288,7 @@ def run_webhook(app: ClotApplication, settings: Settings) -> None:
             host=settings.webhook_listen,
             port=settings.webhook_port,
             metrics_port=settings.metrics_port,
+            grace_seconds=settings.shutdown_grace_seconds,
         )
     )
 
@@ -248,7 +300,7 @@ def run_worker(app: ClotApplication, settings: Settings) -> None:
 
 async def _serve_worker(app: ClotApplication, settings: Settings) -> None:
     """Start the Application without an updater: the JobQueue runs the tick; nothing fetches updates."""
-    async with stop_signals() as stop:
+    async with stop_signals(settings.shutdown_grace_seconds) as stop:
         # No post_init: the command menu is the intake process's business.
         await app.initialize()
         try:

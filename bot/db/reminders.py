@@ -61,6 +61,7 @@ _SENT = OccurrenceStatus.SENT.value
 _TAKEN = OccurrenceStatus.TAKEN.value
 _CANCELLED = OccurrenceStatus.CANCELLED.value
 _OPEN = (_PENDING, _SENT)
+CHECKPOINT_AFTER_COMMIT = "checkpoint_after_commit"
 _UPDATABLE_PLAN_FIELDS = frozenset({"active", "times", "timezone", "materialised_until", "deleted_at"})
 
 
@@ -589,6 +590,8 @@ class SqlReminderRepository:
     async def forget_user(self, user_id: int) -> dict[str, int]:
         """Delete every row about the user in every table with a user_id; return rows per table."""
         counts: dict[str, int] = {}
+        # Ask the unit of work to checkpoint SQLite's WAL once this is committed (see SqlUnitOfWork).
+        self._session.info[CHECKPOINT_AFTER_COMMIT] = True
         # Children before parents, so it works whether or not the engine enforces foreign keys.
         for table in reversed(Base.metadata.sorted_tables):
             if "user_id" not in table.c:

@@ -9,7 +9,7 @@ from typing import Self
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.db.reminders import SqlReminderRepository
+from bot.db.reminders import CHECKPOINT_AFTER_COMMIT, SqlReminderRepository
 from bot.db.repositories import SqlUserRepository
 from bot.services.errors import StorageUnavailable
 
@@ -54,5 +54,14 @@ class SqlUnitOfWork:
             raise StorageUnavailable(type(exc).__name__) from exc
 
     async def commit(self) -> None:
-        """Commit the transaction."""
-        await self.session.commit()
+        """Commit the transaction (then, after /forget on SQLite, fold the WAL into the main file)."""
+        session = self.session
+        await session.commit()
+        checkpoint = session.info.pop(CHECKPOINT_AFTER_COMMIT, False)
+        if checkpoint and session.bind is not None and session.bind.dialect.name == "sqlite":
+            # With secure_delete the deleted rows are zeroed in the database pages, but the WAL
+            # still holds the old page images until a checkpoint copies them back; TRUNCATE also
+            # empties the -wal file, so nothing of the forgotten user stays readable on disk.
+            conn = await session.connection()
+            await conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            await session.commit()

@@ -90,7 +90,7 @@ def _buckets(context: ClotContext) -> TokenBuckets:
     return found
 
 
-def _is_safety(update: Update, context: ClotContext) -> bool:
+def is_safety_update(update: Update) -> bool:
     """Tell whether the update is a safety command or text that reports warning signs."""
     message = update.effective_message
     text = (message.text or message.caption) if message is not None else None
@@ -112,7 +112,7 @@ async def throttle(update: Update, context: ClotContext) -> None:
     now = context.services.clock.now()
     if buckets.take(user.id, now):
         return
-    if _is_safety(update, context):
+    if is_safety_update(update):
         return  # emergencies are never held back, however fast they come
     notice = buckets.should_notice(user.id, now)
     if notice:
