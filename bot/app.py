@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -33,7 +34,7 @@ from bot.metrics import Metrics
 from bot.ratelimit import ChatRateLimiter
 from bot.retry import RetryingRequest
 from bot.services.container import Services
-from bot.services.dispatcher import Dispatcher
+from bot.services.dispatcher import ChatPace, Dispatcher
 from bot.services.qa import QAService
 from bot.services.reminders import ReminderService
 from bot.services.users import UserService
@@ -55,6 +56,8 @@ class Runtime:
     engine: AsyncEngine
     # One registry per runtime, so tests (and a worker beside the bot) can build many side by side.
     metrics: Metrics = field(default_factory=Metrics)
+    # Called after a commit stored new reminder occurrences (the tick scheduler plans its wake-up).
+    reminders_added: list[Callable[[], None]] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,18 +96,23 @@ def build_runtime(
     )
     session_factory = create_session_factory(engine)
     metrics = Metrics()
+    reminders_added: list[Callable[[], None]] = []
+
+    def reminders_changed() -> None:
+        for listener in reminders_added:
+            listener()
+
+    def uow() -> SqlUnitOfWork:
+        return SqlUnitOfWork(session_factory, on_reminders_added=reminders_changed)
+
     knowledge = knowledge or load_knowledge(settings)
-    users = UserService(
-        lambda: SqlUnitOfWork(session_factory), clock, safety_timeout=settings.safety_profile_timeout_seconds
-    )
+    users = UserService(uow, clock, safety_timeout=settings.safety_profile_timeout_seconds)
     policy = ReminderPolicy(
         follow_up_after=timedelta(minutes=settings.reminder_follow_up_minutes),
         missed_after=timedelta(minutes=settings.reminder_missed_after_minutes),
         claim_lease=timedelta(seconds=settings.reminder_claim_lease_seconds),
     )
-    reminder_service = ReminderService(
-        lambda: SqlUnitOfWork(session_factory), clock, policy, on_forget=[users.forget_cached]
-    )
+    reminder_service = ReminderService(uow, clock, policy, on_forget=[users.forget_cached])
     users.on_timezone_changed(reminder_service.on_timezone_changed)
     services = Services(
         clock=clock,
@@ -113,14 +121,16 @@ def build_runtime(
         qa=knowledge.qa,
         reminders=reminder_service,
         dispatcher=Dispatcher(
-            lambda: SqlUnitOfWork(session_factory),
+            uow,
             policy,
             on_blocked=users.deactivate,
             metrics=metrics,
             clock=clock,
+            # Pace each chat as Telegram does (bot/ratelimit.py), so no send waits inside a slice.
+            chat_pace=ChatPace(),
         ),
     )
-    return Runtime(services=services, engine=engine, metrics=metrics)
+    return Runtime(services=services, engine=engine, metrics=metrics, reminders_added=reminders_added)
 
 
 class ClotCareApplication(
@@ -217,7 +227,9 @@ def build_application(
     app.bot_data[AVAILABLE_COMMANDS_KEY] = frozenset(commands)
     app.add_error_handler(errors.on_error)
     if settings.reminder_dispatch if dispatch is None else dispatch:
-        register_jobs(app, interval_seconds=settings.reminder_tick_seconds)
+        scheduler = register_jobs(app, interval_seconds=settings.reminder_tick_seconds)
+        if scheduler is not None:
+            runtime.reminders_added.append(scheduler.poke)
     else:
         log.info("reminder dispatch is off in this process (REMINDER_DISPATCH=false)")
     return app

@@ -62,6 +62,7 @@ _TAKEN = OccurrenceStatus.TAKEN.value
 _CANCELLED = OccurrenceStatus.CANCELLED.value
 _OPEN = (_PENDING, _SENT)
 CHECKPOINT_AFTER_COMMIT = "checkpoint_after_commit"
+OCCURRENCES_ADDED = "occurrences_added"
 _UPDATABLE_PLAN_FIELDS = frozenset({"active", "times", "timezone", "materialised_until", "deleted_at"})
 
 
@@ -303,6 +304,7 @@ class SqlReminderRepository:
         """Insert occurrences, silently keeping any that already exist."""
         if not rows:
             return
+        self._session.info[OCCURRENCES_ADDED] = True
         insert = pg_insert if self._dialect == "postgresql" else sqlite_insert
         stmt = insert(_OCCS).on_conflict_do_nothing(index_elements=["plan_id", "local_date", "local_time"])
         params = [
@@ -506,6 +508,54 @@ class SqlReminderRepository:
             )
             released += int(getattr(result, "rowcount", 0) or 0)
         return released
+
+    async def release_at(self, deferrals: Sequence[tuple[int, datetime]], token: str) -> int:
+        """Hand back claimed, unsent occurrences, each due again at its own instant (while claimed)."""
+        if not deferrals:
+            return 0
+        stmt = (
+            update(_OCCS)
+            .where(_O.id == bindparam("d_id", type_=Integer()), _O.claim_token == token)
+            .values(
+                next_action_at=bindparam("d_at", type_=UTCDateTime()), claim_token=None, claimed_until=None
+            )
+        )
+        conn = await self._session.connection()
+        await conn.execute(stmt, [{"d_id": occurrence_id, "d_at": at} for occurrence_id, at in deferrals])
+        return len(deferrals)
+
+    async def extend_lease(self, occurrence_ids: Sequence[int], token: str, lease_until: datetime) -> int:
+        """Move the lease of those rows still claimed by ``token`` to ``lease_until``; return how many.
+
+        The heartbeat of a dispatcher still sending: its claims must not expire under it, or another
+        dispatcher would send the same reminders again.
+        """
+        extended = 0
+        ids = list(occurrence_ids)
+        for start in range(0, len(ids), 500):
+            result = await self._session.execute(
+                update(_OCCS)
+                .where(_O.id.in_(ids[start : start + 500]), _O.claim_token == token)
+                .values(claimed_until=lease_until, next_action_at=lease_until)
+            )
+            extended += int(getattr(result, "rowcount", 0) or 0)
+        return extended
+
+    async def next_due(self) -> datetime | None:
+        """Return the earliest instant at which any occurrence needs the dispatcher, if any."""
+        found: list[datetime] = []
+        for priority in _PRIORITIES:
+            # One index range scan per priority (the claim index leads with priority).
+            value = (
+                await self._session.execute(
+                    select(func.min(_O.next_action_at)).where(
+                        _O.priority == priority, _O.next_action_at.is_not(None)
+                    )
+                )
+            ).scalar_one_or_none()
+            if value is not None:
+                found.append(value)
+        return min(found) if found else None
 
     async def _answer(self, condition: Any, values: dict[str, object]) -> OccurrenceRecord | None:
         # SET expressions read the old row, so answered_from captures the status being replaced.

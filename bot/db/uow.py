@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import suppress
 from types import TracebackType
 from typing import Self
@@ -9,7 +10,7 @@ from typing import Self
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.db.reminders import CHECKPOINT_AFTER_COMMIT, SqlReminderRepository
+from bot.db.reminders import CHECKPOINT_AFTER_COMMIT, OCCURRENCES_ADDED, SqlReminderRepository
 from bot.db.repositories import SqlUserRepository
 from bot.services.errors import StorageUnavailable
 
@@ -20,9 +21,15 @@ class SqlUnitOfWork:
     users: SqlUserRepository
     reminders: SqlReminderRepository
 
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        on_reminders_added: Callable[[], None] | None = None,
+    ) -> None:
         self._session_factory = session_factory
         self._session: AsyncSession | None = None
+        # Told after a commit that stored new reminder occurrences (the dispatcher plans its wake-up).
+        self._on_reminders_added = on_reminders_added
 
     @property
     def session(self) -> AsyncSession:
@@ -57,7 +64,10 @@ class SqlUnitOfWork:
         """Commit the transaction (then, after /forget on SQLite, fold the WAL into the main file)."""
         session = self.session
         await session.commit()
+        added = session.info.pop(OCCURRENCES_ADDED, False)
         checkpoint = session.info.pop(CHECKPOINT_AFTER_COMMIT, False)
+        if added and self._on_reminders_added is not None:
+            self._on_reminders_added()
         if checkpoint and session.bind is not None and session.bind.dialect.name == "sqlite":
             # With secure_delete the deleted rows are zeroed in the database pages, but the WAL
             # still holds the old page images until a checkpoint copies them back; TRUNCATE also

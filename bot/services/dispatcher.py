@@ -23,12 +23,13 @@ current batch not yet sent, so another dispatcher takes them at once instead of 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import secrets
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from functools import partial
 from typing import Protocol
@@ -43,6 +44,7 @@ from bot.domain.reminders import (
     phase_end_notice_due,
     snooze_choices_before,
 )
+from bot.services.errors import StorageUnavailable
 from bot.services.ports import ClaimedOccurrence, ClaimOutcome, DispatchMetrics, DispatchState, UnitOfWork
 from bot.services.reminders import (
     PlanInfo,
@@ -179,6 +181,19 @@ class _Work:
     action: Action
 
 
+@dataclass(frozen=True, slots=True)
+class ChatPace:
+    """Telegram's pace for one chat: ``burst`` messages at once, then one per ``period / burst``."""
+
+    burst: int = 3
+    period: timedelta = timedelta(seconds=3)
+
+    @property
+    def interval(self) -> timedelta:
+        """Return the steady spacing between two messages to one chat."""
+        return self.period / self.burst
+
+
 class Dispatcher:
     """Run the reminder tick against the database, sending through an injected Sender."""
 
@@ -187,16 +202,20 @@ class Dispatcher:
         uow_factory: UowFactory,
         policy: ReminderPolicy,
         *,
-        batch_size: int = 200,
-        max_batches: int = 50,
+        batch_size: int = 16,
+        max_batches: int = 1000,
         concurrency: int = 16,
         materialise_batch: int = 500,
         on_blocked: BlockedListener | None = None,
         metrics: DispatchMetrics | None = None,
         clock: Clock | None = None,
+        chat_pace: ChatPace | None = None,
     ) -> None:
         if batch_size < 1 or max_batches < 1 or concurrency < 1 or materialise_batch < 1:
             raise ValueError("dispatcher sizes must be positive")
+        self._chat_pace = chat_pace
+        # Per chat, the earliest instant its next message may go (GCRA's "theoretical arrival time").
+        self._pace: dict[int, datetime] = {}
         self._uow_factory = uow_factory
         self._policy = policy
         self._batch_size = batch_size
@@ -221,6 +240,14 @@ class Dispatcher:
         """Undo ``request_stop`` (an Application started again)."""
         self._stopping = False
 
+    async def next_due(self) -> datetime | None:
+        """Return the earliest instant at which a reminder needs sending or updating, if any."""
+        async with self._uow_factory() as uow:
+            return await uow.reminders.next_due()
+
+    def _now(self, fallback: datetime) -> datetime:
+        return fallback if self._clock is None else max(fallback, self._clock.now())
+
     async def tick(self, now: datetime, sender: Sender) -> TickReport:
         """Materialise upcoming occurrences, then claim, send and record due ones batch by batch."""
         tally = _Tally(self._metrics)
@@ -230,7 +257,7 @@ class Dispatcher:
                 break
             # A tick can outlast the lease; leasing from its start time would hand out leases that
             # have already expired, and another dispatcher would send the same rows again.
-            batch_now = now if self._clock is None else max(now, self._clock.now())
+            batch_now = self._now(now)
             if not await self._batch(batch_now, sender, tally):
                 break
         report = tally.report()
@@ -295,11 +322,28 @@ class Dispatcher:
                 more = await uow.reminders.claim_overdue(overdue_users, now, lease, token)
                 await uow.commit()
             work += [_Work(c, decide(c.occurrence.view(), now, self._policy)) for c in more]
+        work, deferred = self._paced(work, now)
+        if deferred:
+            # Later messages to a chat that has had its burst go back to the queue, due when the chat
+            # may take them: one busy chat never holds a slice (or another chat's reminders) back.
+            async with self._uow_factory() as uow:
+                await uow.reminders.release_at(deferred, token)
+                await uow.commit()
+        if not work:
+            return True
         tally.add("claimed", len(work))
         phase_ends = await self._phase_ends(work, now)
-        outcomes, blocked, unsent = await self._deliver(
-            work, now=now, token=token, sender=sender, phase_ends=phase_ends, tally=tally
+        heartbeat = asyncio.create_task(
+            self._heartbeat([w.claimed.occurrence.occurrence_id for w in work], token)
         )
+        try:
+            outcomes, blocked, unsent = await self._deliver(
+                work, now=now, token=token, sender=sender, phase_ends=phase_ends, tally=tally
+            )
+        finally:
+            heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await heartbeat
         async with self._uow_factory() as uow:
             await uow.reminders.finish(outcomes)
             if unsent:
@@ -313,6 +357,49 @@ class Dispatcher:
             if self._on_blocked is not None:
                 await self._on_blocked(user_id)
         return True
+
+    def _paced(self, work: list[_Work], now: datetime) -> tuple[list[_Work], list[tuple[int, datetime]]]:
+        """Split a slice into what each chat may receive now and the rest, with when to retry it."""
+        pace = self._chat_pace
+        if pace is None:
+            return work, []
+        if len(self._pace) > 10_000:
+            self._pace = {chat: tat for chat, tat in self._pace.items() if tat > now}
+        interval, tolerance = pace.interval, pace.interval * (pace.burst - 1)
+        now_work: list[_Work] = []
+        deferred: list[tuple[int, datetime]] = []
+        waiting: dict[int, int] = defaultdict(int)
+        for w in work:
+            sends = w.action in _SEND_ACTIONS or (
+                w.action is Action.MARK_MISSED and w.claimed.occurrence.kind is ReminderKind.DOSE
+            )
+            if not sends:
+                now_work.append(w)
+                continue
+            chat = w.claimed.chat_id
+            tat = max(self._pace.get(chat, now), now)
+            if tat - tolerance <= now:
+                self._pace[chat] = tat + interval
+                now_work.append(w)
+            else:
+                waiting[chat] += 1
+                deferred.append(
+                    (w.claimed.occurrence.occurrence_id, tat - tolerance + interval * (waiting[chat] - 1))
+                )
+        return now_work, deferred
+
+    async def _heartbeat(self, occurrence_ids: list[int], token: str) -> None:
+        """Keep extending the slice's lease while it is being sent (a slow send must not lose it)."""
+        lease = self._policy.claim_lease
+        while True:
+            await asyncio.sleep(lease.total_seconds() / 3)
+            until = self._now(datetime.now(UTC)) + lease
+            try:
+                async with self._uow_factory() as uow:
+                    await uow.reminders.extend_lease(occurrence_ids, token, until)
+                    await uow.commit()
+            except StorageUnavailable as exc:
+                log.warning("reminder lease not extended: %s", exc)
 
     async def _phase_ends(self, work: Sequence[_Work], now: datetime) -> dict[int, PhaseEnd]:
         """Find reminders that should also say "this plan ends tomorrow", with the next plan."""
