@@ -393,7 +393,7 @@ class Dispatcher:
         lease = self._policy.claim_lease
         while True:
             await asyncio.sleep(lease.total_seconds() / 3)
-            until = self._now(datetime.now(UTC)) + lease
+            until = (self._clock.now() if self._clock is not None else datetime.now(UTC)) + lease
             try:
                 async with self._uow_factory() as uow:
                     await uow.reminders.extend_lease(occurrence_ids, token, until)
