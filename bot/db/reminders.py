@@ -10,7 +10,7 @@ so a dispatcher that dies mid-send leaves the row claimable again when the lease
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -31,10 +31,10 @@ from sqlalchemy import (
     false,
     func,
     select,
+    text,
     true,
     update,
 )
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -61,6 +61,25 @@ _SENT = OccurrenceStatus.SENT.value
 _TAKEN = OccurrenceStatus.TAKEN.value
 _CANCELLED = OccurrenceStatus.CANCELLED.value
 _OPEN = (_PENDING, _SENT)
+_BULK_CHUNK = 20_000
+_PG_ADD_OCCURRENCES = text(
+    """
+    INSERT INTO reminder_occurrences (plan_id, user_id, kind, priority, local_date, local_time, due_at,
+        deadline, status, next_action_at, delivered_late, attempts)
+    SELECT p, u, k, pr, ld, lt, d, dl, :status, d, false, 0
+    FROM unnest(CAST(:plan_ids AS integer[]), CAST(:user_ids AS bigint[]), CAST(:kinds AS varchar[]),
+        CAST(:priorities AS smallint[]), CAST(:dates AS date[]), CAST(:times AS time[]),
+        CAST(:dues AS timestamptz[]), CAST(:deadlines AS timestamptz[])) AS t(p, u, k, pr, ld, lt, d, dl)
+    ON CONFLICT (plan_id, local_date, local_time) DO NOTHING
+    """
+)
+_PG_SET_MATERIALISED = text(
+    """
+    UPDATE reminder_plans SET materialised_until = v.until
+    FROM unnest(CAST(:ids AS integer[]), CAST(:untils AS timestamptz[])) AS v(id, until)
+    WHERE reminder_plans.id = v.id
+    """
+)
 CHECKPOINT_AFTER_COMMIT = "checkpoint_after_commit"
 OCCURRENCES_ADDED = "occurrences_added"
 _UPDATABLE_PLAN_FIELDS = frozenset({"active", "times", "timezone", "materialised_until", "deleted_at"})
@@ -290,12 +309,21 @@ class SqlReminderRepository:
         """Record, per plan id, the instant up to which its occurrences exist."""
         if not marks:
             return
+        conn = await self._session.connection()
+        if self._dialect == "postgresql":
+            # One statement over arrays: 100,000 plans in a handful of round trips.
+            for start in range(0, len(marks), _BULK_CHUNK):
+                chunk = marks[start : start + _BULK_CHUNK]
+                await conn.execute(
+                    _PG_SET_MATERIALISED,
+                    {"ids": [plan_id for plan_id, _ in chunk], "untils": [until for _, until in chunk]},
+                )
+            return
         stmt = (
             update(_PLANS)
             .where(_P.id == bindparam("m_id", type_=Integer()))
             .values(materialised_until=bindparam("m_until", type_=UTCDateTime()))
         )
-        conn = await self._session.connection()
         await conn.execute(stmt, [{"m_id": plan_id, "m_until": until} for plan_id, until in marks])
 
     # ------------------------------------------------------------------ occurrences
@@ -305,7 +333,10 @@ class SqlReminderRepository:
         if not rows:
             return
         self._session.info[OCCURRENCES_ADDED] = True
-        insert = pg_insert if self._dialect == "postgresql" else sqlite_insert
+        if self._dialect == "postgresql":
+            await self._add_occurrences_pg(rows)
+            return
+        insert = sqlite_insert
         stmt = insert(_OCCS).on_conflict_do_nothing(index_elements=["plan_id", "local_date", "local_time"])
         params = [
             {
@@ -326,6 +357,27 @@ class SqlReminderRepository:
         ]
         conn = await self._session.connection()
         await conn.execute(stmt, params)
+
+    async def _add_occurrences_pg(self, rows: Sequence[NewOccurrence]) -> None:
+        # INSERT ... SELECT FROM unnest(arrays) ON CONFLICT DO NOTHING: set-based, one statement per
+        # chunk, instead of one parameter set per row (the first tick over 100,000 plans took 41 s).
+        conn = await self._session.connection()
+        for start in range(0, len(rows), _BULK_CHUNK):
+            chunk = rows[start : start + _BULK_CHUNK]
+            await conn.execute(
+                _PG_ADD_OCCURRENCES,
+                {
+                    "plan_ids": [r.plan_id for r in chunk],
+                    "user_ids": [r.user_id for r in chunk],
+                    "kinds": [r.kind.value for r in chunk],
+                    "priorities": [priority_of(r.kind) for r in chunk],
+                    "dates": [r.local_date for r in chunk],
+                    "times": [r.local_time for r in chunk],
+                    "dues": [r.due_at.astimezone(UTC) for r in chunk],
+                    "deadlines": [r.deadline.astimezone(UTC) for r in chunk],
+                    "status": _PENDING,
+                },
+            )
 
     async def get_occurrence(self, occurrence_id: int) -> tuple[OccurrenceRecord, PlanRecord] | None:
         """Return an occurrence and its plan, or None."""

@@ -29,7 +29,7 @@ import secrets
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from functools import partial
 from typing import Protocol
@@ -45,11 +45,19 @@ from bot.domain.reminders import (
     snooze_choices_before,
 )
 from bot.services.errors import StorageUnavailable
-from bot.services.ports import ClaimedOccurrence, ClaimOutcome, DispatchMetrics, DispatchState, UnitOfWork
+from bot.services.ports import (
+    ClaimedOccurrence,
+    ClaimOutcome,
+    DispatchMetrics,
+    DispatchState,
+    NewOccurrence,
+    PlanRecord,
+    UnitOfWork,
+)
 from bot.services.reminders import (
     PlanInfo,
     ReminderInfo,
-    materialise_plans,
+    materialise_step,
     next_action_time,
     plan_info,
     reminder_info,
@@ -63,6 +71,10 @@ BlockedListener = Callable[[int], Awaitable[None]]
 _SEND_ACTIONS = frozenset({Action.SEND, Action.SEND_LATE, Action.SEND_FOLLOW_UP, Action.RESEND_SNOOZED})
 _RETRY_BASE = timedelta(seconds=30)
 _RETRY_CAP = timedelta(minutes=15)
+_SLOT_CACHE_LIMIT = 50_000
+# Chunks of plans being written while the next is computed (more did not help on a loaded 2-core box,
+# and SQLite has one writer anyway).
+_MATERIALISE_WRITERS = 1
 
 
 class SendOutcome(StrEnum):
@@ -194,6 +206,53 @@ class ChatPace:
         return self.period / self.burst
 
 
+_Slots = tuple[tuple[tuple[date, time, datetime, datetime], ...], datetime]
+_SlotKey = tuple[tuple[time, ...], str, date | None, date | None, datetime]
+
+
+def _materialise_into(
+    rows: list[NewOccurrence],
+    plan: PlanRecord,
+    target: datetime,
+    policy: ReminderPolicy,
+    cache: dict[_SlotKey, _Slots],
+) -> datetime:
+    """Append the plan's occurrences up to ``target`` to ``rows``; return the plan's new cursor.
+
+    The slots depend only on the times, zone, first and last day and the cursor, which most plans
+    share (the same few dose times, zones, and the cursor the previous tick left), so they are
+    computed once per distinct schedule and then stamped with each plan's ids.
+    """
+    key = (plan.times, plan.timezone, plan.first_day, plan.last_day, plan.materialised_until)
+    slots = cache.get(key)
+    if slots is None:
+        template = replace(plan, plan_id=0, user_id=0, kind=ReminderKind.DOSE)
+        found: list[tuple[date, time, datetime, datetime]] = []
+        current = template
+        while True:
+            step, cursor = materialise_step(current, target, policy)
+            found += [(r.local_date, r.local_time, r.due_at, r.deadline) for r in step]
+            if cursor >= target or cursor <= current.materialised_until:
+                break
+            current = replace(current, materialised_until=cursor)
+        slots = (tuple(found), cursor)
+        if len(cache) < _SLOT_CACHE_LIMIT:
+            cache[key] = slots
+    rows += [
+        NewOccurrence(
+            plan_id=plan.plan_id,
+            user_id=plan.user_id,
+            kind=plan.kind,
+            local_date=local_date,
+            local_time=local_time,
+            due_at=due_at,
+            deadline=deadline,
+        )
+        for local_date, local_time, due_at, deadline in slots[0]
+    ]
+    return slots[1]
+
+
 class Dispatcher:
     """Run the reminder tick against the database, sending through an injected Sender."""
 
@@ -205,7 +264,7 @@ class Dispatcher:
         batch_size: int = 16,
         max_batches: int = 1000,
         concurrency: int = 16,
-        materialise_batch: int = 500,
+        materialise_batch: int = 5000,
         on_blocked: BlockedListener | None = None,
         metrics: DispatchMetrics | None = None,
         clock: Clock | None = None,
@@ -279,29 +338,55 @@ class Dispatcher:
         return report
 
     async def materialise(self, now: datetime) -> int:
-        """Create the occurrences of every active plan up to the lookahead; return the plans touched."""
+        """Create the occurrences of every active plan up to the lookahead; return the plans touched.
+
+        One pass over the plans in id order, each plan taken all the way to the lookahead in memory,
+        and stored with one set-based insert per chunk of plans (see ``add_occurrences``).
+        """
         # Refill only when less than half the lookahead remains, so a plan is revisited twice a day,
         # not on every tick.
         threshold = now + self._policy.lookahead / 2
         target = now + self._policy.lookahead
         touched = 0
         after_id = 0
-        # Each pass advances every plan by up to a week, so even a long outage ends after a few passes.
-        for _ in range(10_000):
-            if self._stopping:
-                break
-            async with self._uow_factory() as uow:
-                plans = await uow.reminders.plans_to_materialise(threshold, after_id, self._materialise_batch)
+        cache: dict[_SlotKey, _Slots] = {}
+        writers: set[asyncio.Task[None]] = set()
+        try:
+            while not self._stopping:
+                async with self._uow_factory() as uow:
+                    plans = await uow.reminders.plans_to_materialise(
+                        threshold, after_id, self._materialise_batch
+                    )
                 if not plans:
-                    if after_id == 0:
-                        break
-                    after_id = 0
-                    continue
-                await materialise_plans(uow, plans, target, self._policy)
-                await uow.commit()
-            touched += len(plans)
-            after_id = plans[-1].plan_id
+                    break
+                rows: list[NewOccurrence] = []
+                marks: list[tuple[int, datetime]] = []
+                for plan in plans:
+                    marks.append((plan.plan_id, _materialise_into(rows, plan, target, self._policy, cache)))
+                if len(writers) >= _MATERIALISE_WRITERS:
+                    done, writers = await asyncio.wait(writers, return_when=asyncio.FIRST_COMPLETED)
+                    for task in done:
+                        task.result()
+                # Writes go on in the background (a few at once, each its own transaction) while the
+                # next chunk is read and computed: the database and Python work side by side.
+                writers.add(asyncio.create_task(self._store(rows, marks)))
+                touched += len(plans)
+                after_id = plans[-1].plan_id
+            if writers:
+                await asyncio.gather(*writers)
+                writers = set()
+        finally:
+            for task in writers:
+                task.cancel()
+            if writers:
+                await asyncio.gather(*writers, return_exceptions=True)
         return touched
+
+    async def _store(self, rows: list[NewOccurrence], marks: list[tuple[int, datetime]]) -> None:
+        async with self._uow_factory() as uow:
+            await uow.reminders.add_occurrences(rows)
+            await uow.reminders.set_materialised(marks)
+            await uow.commit()
 
     async def _batch(self, now: datetime, sender: Sender, tally: _Tally) -> bool:
         """Claim, send and record one batch; tell whether anything was claimed."""
