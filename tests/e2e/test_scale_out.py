@@ -23,7 +23,8 @@ from tests.fakes.telegram import FakeBotAPI, FakeTelegramServer
 
 OCCURRENCES = 2_000
 KILL_AFTER = 300
-BATCH_SIZE = 200  # the Dispatcher's default: the most one dead worker can leave in flight
+# The Dispatcher's slice (= its send concurrency): the most one dead worker can have sent unrecorded.
+IN_FLIGHT = 16
 FAST = {
     "REMINDER_TICK_SECONDS": "1",
     # Long enough for a batch to be sent well within it, short enough to keep the test quick.
@@ -75,7 +76,7 @@ def _logs(tmp_path: Path) -> str:
 def test_two_workers_and_the_bot_deliver_every_reminder_once_despite_a_killed_worker(
     fake_api: tuple[FakeBotAPI, FakeTelegramServer], tmp_path: Path
 ) -> None:
-    """2,000 reminders due at once: nothing lost, duplicates only from the killed worker's batch."""
+    """2,000 reminders due at once: nothing lost, duplicates only from the killed worker's slice."""
     base = os.environ.get(POSTGRES_ENV)
     if not base:
         pytest.skip(SKIP_POSTGRES_REASON)
@@ -120,10 +121,10 @@ def test_two_workers_and_the_bot_deliver_every_reminder_once_despite_a_killed_wo
         duplicates = sum(sends.values()) - len(sends)
         print(
             f"\nscale-out: {OCCURRENCES} due, killed a worker after {at_kill} sends; "
-            f"lost={len(lost)} duplicates={duplicates} (bound: one batch of {BATCH_SIZE})"
+            f"lost={len(lost)} duplicates={duplicates} (bound: one slice of {IN_FLIGHT})"
         )
         assert lost == []
-        assert duplicates <= BATCH_SIZE
+        assert duplicates <= IN_FLIGHT
         assert asyncio.run(status_counts(url)) == {"sent": OCCURRENCES}
 
 
