@@ -179,3 +179,42 @@ def test_worker_beside_a_bot_on_the_same_sqlite_file_refuses_with_exit_2(
     )
     assert result.returncode == 2
     assert b"Refusing to start" in result.stderr
+
+
+@pytest.mark.postgres
+@pytest.mark.chaos
+def test_one_chat_with_150_reminders_due_next_to_30_others_gets_each_once_from_bot_and_worker(
+    fake_api: tuple[FakeBotAPI, FakeTelegramServer], tmp_path: Path
+) -> None:
+    """The slow chat used to keep a batch past its lease: another process re-sent the others' reminders."""
+    base = os.environ.get(POSTGRES_ENV)
+    if not base:
+        pytest.skip(SKIP_POSTGRES_REASON)
+    api, server = fake_api
+    busy, others = 90_000, range(151, 181)
+    for user_id in (busy, *others):
+        api.register_user(user_id)
+    with fresh_postgres(base) as url:
+        asyncio.run(
+            seed_due(url, 180, datetime.now(UTC) - timedelta(seconds=5), busy_user=busy, busy_plans=150)
+        )
+        bot = BotProcess(api, server, url, tmp_path / "bot.log")
+        # The 15 s lease that used to give 6 copies in 2 minutes; a sending process must keep it.
+        bot.extra_env.update(REMINDER_CLAIM_LEASE_SECONDS="15", AUTO_MIGRATE="false")
+        worker = _spawn_worker(bot, "worker")
+        try:
+            bot.start(timeout=60)
+            deadline = time.monotonic() + 400
+            while asyncio.run(status_counts(url)).get("sent") != 180:
+                assert time.monotonic() < deadline, f"{asyncio.run(status_counts(url))}\n{_logs(tmp_path)}"
+                time.sleep(1)
+            assert _stop(worker) == 0, _logs(tmp_path)
+            assert bot.stop() == 0, _logs(tmp_path)
+        finally:
+            if worker.poll() is None:
+                worker.kill()
+                worker.wait()
+            bot.stop(signal.SIGKILL)
+    sends = _sends_per_chat(api)
+    assert sends[busy] == 150
+    assert {sends[u] for u in others} == {1}
