@@ -1,21 +1,26 @@
-"""The reminder tick: materialise upcoming occurrences, claim due ones in batches, send, record.
+"""The reminder tick: materialise upcoming occurrences, claim due ones in small slices, send, record.
 
 One periodic job drives everything, and the database is the source of truth; an in-memory scheduler
 with one job per reminder drops jobs when many fall due together (APScheduler skips jobs that start
-more than ``misfire_grace_time`` late). Each batch:
+more than ``misfire_grace_time`` late). Each slice (``batch_size``, 16 by default = the send concurrency,
+so what is in flight is what is claimed):
 
 1. **claim** (one transaction): lease up to ``batch_size`` rows whose ``next_action_at`` has come,
    doses first, then by time; the lease moves ``next_action_at`` to the lease expiry and stamps a
    fresh ``claim_token``. On PostgreSQL the candidate rows are picked with ``FOR UPDATE SKIP LOCKED``.
 2. **decide** per row with the pure rules (``bot.domain.reminders.decide``); users with reminders
    that passed their deadline unsent get all of them claimed at once, for one summary message.
-3. **send** through the injected ``Sender`` (no transaction open while waiting on Telegram).
+   With a ``ChatPace``, messages beyond what a chat may take now (Telegram: about one a second per
+   chat, short bursts allowed) are handed back at once, due when the chat may take them, so one chat
+   with many reminders never holds a slice, nor anyone else's reminders.
+3. **send** through the injected ``Sender`` (no transaction open while waiting on Telegram); while it
+   sends, a heartbeat extends the lease every third of it, so a slow send cannot lose the claim.
 4. **finish** (one transaction): write each outcome only where the claim token still matches and the
    status is unchanged, so a user's answer given meanwhile always wins. Blocked users get their plans
    paused; transient failures release the row for a later retry.
 
-A crash between send and finish re-sends at most the in-flight batch after the lease expires: the
-delivery is at-least-once, and the window is one batch. A graceful stop (``request_stop``) claims no
+A crash between send and finish re-sends at most the in-flight slice after the lease expires: the
+delivery is at-least-once, and the window is one slice. A graceful stop (``request_stop``) claims no
 further batch, lets the sends already started finish and be recorded, and releases the rows of the
 current batch not yet sent, so another dispatcher takes them at once instead of after the lease.
 """
