@@ -84,30 +84,33 @@ def test_a_stalled_postgresql_never_silences_safety_or_blocks_sigterm(
                 SHUTDOWN_GRACE_SECONDS="15",
             )
             bot.start(timeout=60)
-            # A known user: the country comes from the cache once the database stalls.
-            api.user_sends(6200, "/country GB")
-            assert "999" in _wait_for(api, 6200, 1, 15)[0]
+            try:
+                # A known user: the country comes from the cache once the database stalls.
+                api.user_sends(6200, "/country GB")
+                assert "999" in _wait_for(api, 6200, 1, 15)[0]
 
-            proxy.stall()
-            api.user_sends(6200, "/emergency")
-            for user in (6201, 6202, 6203):
-                api.user_sends(user, RED_FLAG)
-            api.user_sends(6204, QUESTION)
-            api.user_sends(6205, "/reminders")
-            # "Within a few seconds": far less than the 3 s statement timeout plus retries would take.
-            emergency = _wait_for(api, 6200, 2, 8)[1]
-            assert emergency.startswith("🚨")
-            assert "999" in emergency.splitlines()[0]  # the cached country, not the default
-            for user in (6201, 6202, 6203):
-                assert _wait_for(api, user, 1, 8)[0].startswith("🚨")
-            assert "journeys" in _wait_for(api, 6204, 1, 15)[0].lower()
-            assert "can't" in _wait_for(api, 6205, 1, 30)[0].lower()
+                proxy.stall()
+                api.user_sends(6200, "/emergency")
+                for user in (6201, 6202, 6203):
+                    api.user_sends(user, RED_FLAG)
+                api.user_sends(6204, QUESTION)
+                api.user_sends(6205, "/reminders")
+                # "Within a few seconds": far less than the 3 s statement timeout plus retries would take.
+                emergency = _wait_for(api, 6200, 2, 8)[1]
+                assert emergency.startswith("🚨")
+                assert "999" in emergency.splitlines()[0]  # the cached country, not the default
+                for user in (6201, 6202, 6203):
+                    assert _wait_for(api, user, 1, 8)[0].startswith("🚨")
+                assert "journeys" in _wait_for(api, 6204, 1, 15)[0].lower()
+                assert "can't" in _wait_for(api, 6205, 1, 30)[0].lower()
 
-            # SIGTERM while the database is still stalled: the process exits within its grace period.
-            started = time.monotonic()
-            code = bot.stop(signal.SIGTERM, timeout=30)
-            print(f"\nstalled-database SIGTERM: exit {code} after {time.monotonic() - started:.1f} s")
-            assert code in (0, 1), bot.logs()[-3000:]
-            proxy.unstall()
+                # SIGTERM while the database is still stalled: the process exits within its grace period.
+                started = time.monotonic()
+                code = bot.stop(signal.SIGTERM, timeout=30)
+                print(f"\nstalled-database SIGTERM: exit {code} after {time.monotonic() - started:.1f} s")
+                assert code in (0, 1), bot.logs()[-3000:]
+                proxy.unstall()
+            finally:
+                bot.stop(signal.SIGKILL)
     finally:
         proxy.close()
