@@ -254,11 +254,13 @@ class NullSender:
         return SENT
 
 
-def _dispatch_worker(url: str, start: Any, done: Any) -> None:
+def _dispatch_worker(url: str, slice_size: int, start: Any, done: Any) -> None:
     async def run() -> int:
         engine = create_engine(url, pool_size=4)
         factory = create_session_factory(engine)
-        dispatcher = Dispatcher(lambda: SqlUnitOfWork(factory), ReminderPolicy())
+        dispatcher = Dispatcher(
+            lambda: SqlUnitOfWork(factory), ReminderPolicy(), batch_size=slice_size, concurrency=slice_size
+        )
         start.wait()
         total = 0
         while True:
@@ -272,13 +274,15 @@ def _dispatch_worker(url: str, start: Any, done: Any) -> None:
     done.put(asyncio.run(run()))
 
 
-def internal_dispatch(base_url: str, workers: int, n: int) -> Row:
+def internal_dispatch(base_url: str, workers: int, n: int, slice_size: int) -> Row:
     """(4) N due reminders, ``workers`` dispatcher processes, unlimited sender: msg/s."""
     with fresh_postgres(base_url, "clotcare_dispatch") as url:
         asyncio.run(seed_due(url, n, datetime.now(UTC) - timedelta(seconds=5)))
         ctx = multiprocessing.get_context("spawn")
         start, done = ctx.Event(), ctx.Queue()
-        procs = [ctx.Process(target=_dispatch_worker, args=(url, start, done)) for _ in range(workers)]
+        procs = [
+            ctx.Process(target=_dispatch_worker, args=(url, slice_size, start, done)) for _ in range(workers)
+        ]
         for p in procs:
             p.start()
         time.sleep(3)  # let every process import and connect before the clock starts
@@ -290,7 +294,7 @@ def internal_dispatch(base_url: str, workers: int, n: int) -> Row:
             p.join()
         counts = asyncio.run(status_counts(url))
     return Row(
-        f"(4) internal dispatch, {workers} worker(s)",
+        f"(4) internal dispatch, {workers} worker(s), slice {slice_size}",
         f"{n / elapsed:,.0f} msg/s",
         f"{n:,} due, {sent:,} sent in {elapsed:.1f} s; statuses {counts}",
     )
@@ -329,6 +333,7 @@ def main() -> None:
     parser.add_argument("--only", default="1,2,3,4,5", help="scenarios to run, comma-separated")
     parser.add_argument("--reminders", type=int, default=20_000, help="(4) reminders due at once")
     parser.add_argument("--plans", type=int, default=100_000, help="(5) plans")
+    parser.add_argument("--slices", default="16", help="(4) slice sizes, comma-separated")
     args = parser.parse_args()
     only = set(args.only.split(","))
     rows: list[Row] = []
@@ -346,7 +351,14 @@ def main() -> None:
         run("2", lambda: [noisy_neighbour(folder)])
         run("3", lambda: fan_out(folder))
         if args.postgres_url:
-            run("4", lambda: [internal_dispatch(args.postgres_url, w, args.reminders) for w in (1, 2, 4)])
+            run(
+                "4",
+                lambda: [
+                    internal_dispatch(args.postgres_url, w, args.reminders, int(size))
+                    for size in args.slices.split(",")
+                    for w in (1, 2, 4)
+                ],
+            )
             run("5", lambda: [materialisation(args.postgres_url, args.plans)])
         elif only & {"4", "5"}:
             rows.append(Row("(4), (5)", "skipped", "set TEST_POSTGRES_URL or pass --postgres-url"))

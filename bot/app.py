@@ -128,6 +128,8 @@ def build_runtime(
             clock=clock,
             # Pace each chat as Telegram does (bot/ratelimit.py), so no send waits inside a slice.
             chat_pace=ChatPace(),
+            batch_size=settings.reminder_slice_size,
+            concurrency=settings.reminder_slice_size,
         ),
     )
     return Runtime(services=services, engine=engine, metrics=metrics, reminders_added=reminders_added)

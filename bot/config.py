@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     # False makes `run` intake-only, for deployments where `python -m bot worker` processes dispatch.
     reminder_dispatch: bool = True
     reminder_claim_lease_seconds: float = Field(default=120.0, ge=5, le=3600)
+    # Reminders claimed, sent concurrently and recorded together: the most a SIGKILL can send twice.
+    reminder_slice_size: int = Field(default=16, ge=1, le=1000)
     polling_timeout_seconds: int = Field(default=10, ge=0, le=50)
     database_pool_size: int = Field(default=5, ge=1, le=200)
     database_max_overflow: int = Field(default=10, ge=0, le=200)

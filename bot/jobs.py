@@ -23,6 +23,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.handlers.common import SERVICES_KEY, ClotApplication, ClotContext
+from bot.priority import replying_as
 from bot.services.container import Services
 from bot.services.dispatcher import MissedSummary, ReminderMessage, SendOutcome, SendResult, TickReport
 from bot.services.errors import StorageUnavailable
@@ -98,6 +99,12 @@ class TickScheduler:
 
     async def tick(self, context: ClotContext) -> None:
         """Job callback (periodic and wake-up): run the tick, then plan the next wake-up."""
+        # A wake-up planned from inside an update's task inherits its context (APScheduler's timers
+        # capture it); reminder sends must not be retried like a reply to that update.
+        with replying_as(None):
+            await self._tick(context)
+
+    async def _tick(self, context: ClotContext) -> None:
         if self._lock.locked():
             self._again = True  # the running tick goes round once more
             return
@@ -152,7 +159,8 @@ async def reminder_tick(context: ClotContext) -> None:
         await scheduler.tick(context)
         return
     try:
-        await context.services.dispatcher.tick(context.services.clock.now(), TelegramSender(context.bot))
+        with replying_as(None):
+            await context.services.dispatcher.tick(context.services.clock.now(), TelegramSender(context.bot))
     except StorageUnavailable as exc:
         log.warning("reminder tick skipped: storage unavailable (%s)", exc)
 
