@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time
+from functools import lru_cache
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -95,6 +96,7 @@ def format_times(times: Sequence[time]) -> str:
     return ",".join(t.strftime("%H:%M") for t in times)
 
 
+@lru_cache(maxsize=4096)  # a few distinct schedules serve most plans; read for every plan, every tick
 def parse_times(text: str) -> tuple[time, ...]:
     """Return the times stored as "08:00,20:00"."""
     return tuple(time.fromisoformat(part) for part in text.split(",") if part)
