@@ -10,7 +10,8 @@ This processor then:
   chat holds no worker, so one user's flood occupies one worker, never all of them), and at most
   ``max_pending`` updates are admitted at all (PTB's own semaphore; the rest wait in PTB's queue);
 * **lets safety guidance jump every queue**: /emergency, /sos, /signs and text reporting warning signs
-  run at once, neither behind their chat's earlier updates nor behind the worker bound, and run as
+  run at once, neither behind their chat's earlier updates nor behind the worker bound (only behind
+  the same chat's previous safety update, so a pasted flood cannot fan out), and run as
   ``ReplyClass.SAFETY`` so the transport retries their replies longest and the rate limiter lets them
   past its queues. Their content depends on nothing said before, so overtaking is safe.
 """
@@ -57,7 +58,7 @@ def classify_update(update: object) -> ReplyClass:
 class ChatOrderedProcessor(BaseUpdateProcessor):
     """Run updates of different chats concurrently and of one chat in order; safety first."""
 
-    __slots__ = ("_classify", "_tails", "_workers")
+    __slots__ = ("_classify", "_safety_tails", "_tails", "_workers")
 
     def __init__(self, *, workers: int, max_pending: int, classify: Classifier) -> None:
         if workers < 1 or max_pending < workers:
@@ -65,39 +66,57 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
         super().__init__(max_pending)
         self._workers = asyncio.Semaphore(workers)
         self._classify = classify
-        # chat -> the "done" event of the last update queued for that chat.
+        # chat -> the "done" event of the last update queued for that chat (safety ones apart).
         self._tails: dict[int, asyncio.Event] = {}
+        self._safety_tails: dict[int, asyncio.Event] = {}
 
     @property
     def waiting_chats(self) -> int:
         """Return how many chats have an update queued or running (bounded by ``max_pending``)."""
-        return len(self._tails)
+        return len(self._tails) + len(self._safety_tails)
 
     @override
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         """Wait for the chat's previous update and a worker (unless urgent), then run the handlers."""
         reply_class = self._classify(update)
-        if reply_class is ReplyClass.SAFETY:
-            with replying_as(reply_class):
-                await coroutine
-            return
         key = chat_key(update)
+        if reply_class is ReplyClass.SAFETY:
+            # Ahead of the chat's other updates and outside the worker bound, but one at a time per
+            # chat: someone pasting the same alarming text 100 times gets 100 replies in a row, not
+            # 100 concurrent sends past the rate limiter.
+            await self._run_chained(self._safety_tails, key, update, coroutine, reply_class, bounded=False)
+            return
+        await self._run_chained(self._tails, key, update, coroutine, reply_class, bounded=True)
+
+    async def _run_chained(
+        self,
+        tails: dict[int, asyncio.Event],
+        key: int | None,
+        update: object,
+        coroutine: Awaitable[Any],
+        reply_class: ReplyClass,
+        *,
+        bounded: bool,
+    ) -> None:
         previous: asyncio.Event | None = None
         done = asyncio.Event()
         if key is not None:
             # No await between reading and writing the tail: the chain is built in arrival order.
-            previous = self._tails.get(key)
-            self._tails[key] = done
+            previous = tails.get(key)
+            tails[key] = done
         try:
             if previous is not None:
                 await previous.wait()
-            async with self._workers:
-                with replying_as(reply_class):
+            with replying_as(reply_class):
+                if bounded:
+                    async with self._workers:
+                        await coroutine
+                else:
                     await coroutine
         finally:
             done.set()
-            if key is not None and self._tails.get(key) is done:
-                del self._tails[key]
+            if key is not None and tails.get(key) is done:
+                del tails[key]
             if inspect.iscoroutine(coroutine) and inspect.getcoroutinestate(coroutine) == CORO_CREATED:
                 # Cancelled before it started: close it, so Python does not warn "never awaited".
                 coroutine.close()

@@ -152,3 +152,12 @@ def test_chat_key_and_bad_sizes() -> None:
         ChatOrderedProcessor(workers=0, max_pending=10, classify=classify_update)
     with pytest.raises(ValueError, match="workers"):
         ChatOrderedProcessor(workers=10, max_pending=5, classify=classify_update)
+
+
+async def test_one_chats_safety_updates_run_one_at_a_time_in_order() -> None:
+    processor, recorder = _processor(), Recorder()
+    alarms = [_update(5, "/emergency") for _ in range(10)]
+    await asyncio.gather(*(_submit(processor, recorder, u, jitter=True) for u in alarms))
+    events = [(kind, uid) for kind, _, uid in recorder.events]
+    assert events == [pair for u in alarms for pair in (("start", u.update_id), ("end", u.update_id))]
+    assert processor.waiting_chats == 0
