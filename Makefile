@@ -59,6 +59,7 @@ bench: install
 	$(BIN)/python bench/triage_eval.py
 	$(BIN)/python bench/reminders.py --plans 20000
 	$(BIN)/python bench/scale.py
+	$(BIN)/python bench/concurrency.py
 
 eval: install
 	$(BIN)/python bench/qa.py

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -15,13 +17,14 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.config import Settings
-from bot.db.session import create_engine, create_session_factory
+from bot.db.session import DatabaseTimeouts, create_engine, create_session_factory
 from bot.db.uow import SqlUnitOfWork
 from bot.domain.clock import Clock, SystemClock
 from bot.domain.emergency import EmergencyDirectory, default_emergency_numbers_path
 from bot.domain.reminders import ReminderPolicy
 from bot.handlers import errors, flows, messages, qa, reminders, safety, settings, start, throttle
 from bot.handlers.common import SERVICES_KEY, ClotApplication, ClotContext
+from bot.handlers.processing import ChatOrderedProcessor, classify_update
 from bot.handlers.start import AVAILABLE_COMMANDS_KEY
 from bot.instrumentation import METRICS_KEY, MeteredRequest, register_update_counter
 from bot.jobs import register_jobs
@@ -31,14 +34,18 @@ from bot.metrics import Metrics
 from bot.ratelimit import ChatRateLimiter
 from bot.retry import RetryingRequest
 from bot.services.container import Services
-from bot.services.dispatcher import Dispatcher
+from bot.services.dispatcher import ChatPace, Dispatcher
 from bot.services.qa import QAService
 from bot.services.reminders import ReminderService
 from bot.services.users import UserService
+from bot.shutdown import arm_shutdown_watchdog
 from bot.views.common import menu_commands
 from bot.web import WebServer, serve_alongside_polling, serve_webhook, stop_signals
 
 log = logging.getLogger(__name__)
+
+POLLING_GRACE_KEY = "polling_grace_seconds"
+DISPOSE_TIMEOUT_SECONDS = 3.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +56,8 @@ class Runtime:
     engine: AsyncEngine
     # One registry per runtime, so tests (and a worker beside the bot) can build many side by side.
     metrics: Metrics = field(default_factory=Metrics)
+    # Called after a commit stored new reminder occurrences (the tick scheduler plans its wake-up).
+    reminders_added: list[Callable[[], None]] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,19 +88,31 @@ def build_runtime(
         settings.async_database_url,
         pool_size=settings.database_pool_size,
         max_overflow=settings.database_max_overflow,
+        timeouts=DatabaseTimeouts(
+            connect=settings.database_connect_timeout_seconds,
+            statement=settings.database_statement_timeout_seconds,
+            pool=settings.database_pool_timeout_seconds,
+        ),
     )
     session_factory = create_session_factory(engine)
     metrics = Metrics()
+    reminders_added: list[Callable[[], None]] = []
+
+    def reminders_changed() -> None:
+        for listener in reminders_added:
+            listener()
+
+    def uow() -> SqlUnitOfWork:
+        return SqlUnitOfWork(session_factory, on_reminders_added=reminders_changed)
+
     knowledge = knowledge or load_knowledge(settings)
-    users = UserService(lambda: SqlUnitOfWork(session_factory), clock)
+    users = UserService(uow, clock, safety_timeout=settings.safety_profile_timeout_seconds)
     policy = ReminderPolicy(
         follow_up_after=timedelta(minutes=settings.reminder_follow_up_minutes),
         missed_after=timedelta(minutes=settings.reminder_missed_after_minutes),
         claim_lease=timedelta(seconds=settings.reminder_claim_lease_seconds),
     )
-    reminder_service = ReminderService(
-        lambda: SqlUnitOfWork(session_factory), clock, policy, on_forget=[users.forget_cached]
-    )
+    reminder_service = ReminderService(uow, clock, policy, on_forget=[users.forget_cached])
     users.on_timezone_changed(reminder_service.on_timezone_changed)
     services = Services(
         clock=clock,
@@ -100,14 +121,18 @@ def build_runtime(
         qa=knowledge.qa,
         reminders=reminder_service,
         dispatcher=Dispatcher(
-            lambda: SqlUnitOfWork(session_factory),
+            uow,
             policy,
             on_blocked=users.deactivate,
             metrics=metrics,
             clock=clock,
+            # Pace each chat as Telegram does (bot/ratelimit.py), so no send waits inside a slice.
+            chat_pace=ChatPace(),
+            batch_size=settings.reminder_slice_size,
+            concurrency=settings.reminder_slice_size,
         ),
     )
-    return Runtime(services=services, engine=engine, metrics=metrics)
+    return Runtime(services=services, engine=engine, metrics=metrics, reminders_added=reminders_added)
 
 
 class ClotCareApplication(
@@ -166,8 +191,22 @@ def build_application(
     )
     # Every Bot API call except getUpdates goes through the metered transport (PTB's default pool size).
     builder = builder.request(
-        # RetryingRequest repeats calls answered 5xx (see bot/retry.py); each attempt is metered.
-        RetryingRequest(MeteredRequest(request or HTTPXRequest(connection_pool_size=256), runtime.metrics))
+        # RetryingRequest repeats calls answered 5xx, and replies failed in transit until their
+        # deadline (see bot/retry.py); each attempt is metered.
+        RetryingRequest(
+            MeteredRequest(request or HTTPXRequest(connection_pool_size=256), runtime.metrics),
+            reply_deadline=settings.reply_retry_seconds,
+            safety_deadline=settings.safety_reply_retry_seconds,
+            on_give_up=lambda _endpoint, reply_class: runtime.metrics.reply_given_up(reply_class.value),
+        )
+    )
+    # Different chats concurrently, one chat in order, safety guidance first (bot/handlers/processing.py).
+    builder = builder.concurrent_updates(
+        ChatOrderedProcessor(
+            workers=settings.update_workers,
+            max_pending=max(settings.update_max_pending, settings.update_workers),
+            classify=classify_update,
+        )
     )
     if updates_request is not None:
         builder = builder.get_updates_request(updates_request)
@@ -190,24 +229,46 @@ def build_application(
     app.bot_data[AVAILABLE_COMMANDS_KEY] = frozenset(commands)
     app.add_error_handler(errors.on_error)
     if settings.reminder_dispatch if dispatch is None else dispatch:
-        register_jobs(app, interval_seconds=settings.reminder_tick_seconds)
+        scheduler = register_jobs(app, interval_seconds=settings.reminder_tick_seconds)
+        if scheduler is not None:
+            runtime.reminders_added.append(scheduler.poke)
     else:
         log.info("reminder dispatch is off in this process (REMINDER_DISPATCH=false)")
     return app
 
 
 async def _post_init(app: ClotApplication) -> None:
-    """Register the command menu with Telegram."""
+    """Install the polling process's stop signals (if asked), then register the command menu."""
+    grace = app.bot_data.get(POLLING_GRACE_KEY)
+    if isinstance(grace, float):
+        _install_stop_signals(app, grace)
     available = frozenset(app.bot_data.get(AVAILABLE_COMMANDS_KEY, frozenset()))
     await app.bot.set_my_commands([BotCommand(name, text) for name, text in menu_commands(available)])
     log.info("command menu registered: %d commands", len(menu_commands(available)))
 
 
+def _install_stop_signals(app: ClotApplication, grace_seconds: float) -> None:
+    """On SIGTERM/SIGINT arm the shutdown watchdog, then stop polling (PTB then stops gracefully)."""
+    loop = asyncio.get_running_loop()
+
+    def on_signal() -> None:
+        arm_shutdown_watchdog(grace_seconds)
+        app.stop_running()
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, on_signal)
+
+
 async def _post_shutdown(app: ClotApplication) -> None:
-    """Release the database connections."""
+    """Release the database connections (closing them may not wait on a stalled server for long)."""
     engine = app.bot_data.get("engine")
     if isinstance(engine, AsyncEngine):
-        await engine.dispose()
+        try:
+            await asyncio.wait_for(engine.dispose(), DISPOSE_TIMEOUT_SECONDS)
+        except TimeoutError:
+            log.warning(
+                "database connections not closed within %.0f s; leaving them", DISPOSE_TIMEOUT_SECONDS
+            )
 
 
 def run_polling(app: ClotApplication, settings: Settings) -> None:
@@ -220,7 +281,11 @@ def run_polling(app: ClotApplication, settings: Settings) -> None:
             host=settings.webhook_listen,
             port=settings.metrics_port,
         )
-    app.run_polling(allowed_updates=Update.ALL_TYPES, timeout=settings.polling_timeout_seconds)
+    # The stop signals are installed in post_init (see _install_stop_signals), to arm the watchdog.
+    app.bot_data[POLLING_GRACE_KEY] = float(settings.shutdown_grace_seconds)
+    app.run_polling(
+        allowed_updates=Update.ALL_TYPES, timeout=settings.polling_timeout_seconds, stop_signals=None
+    )
 
 
 def run_webhook(app: ClotApplication, settings: Settings) -> None:
@@ -237,6 +302,7 @@ def run_webhook(app: ClotApplication, settings: Settings) -> None:
             host=settings.webhook_listen,
             port=settings.webhook_port,
             metrics_port=settings.metrics_port,
+            grace_seconds=settings.shutdown_grace_seconds,
         )
     )
 
@@ -248,7 +314,7 @@ def run_worker(app: ClotApplication, settings: Settings) -> None:
 
 async def _serve_worker(app: ClotApplication, settings: Settings) -> None:
     """Start the Application without an updater: the JobQueue runs the tick; nothing fetches updates."""
-    async with stop_signals() as stop:
+    async with stop_signals(settings.shutdown_grace_seconds) as stop:
         # No post_init: the command menu is the intake process's business.
         await app.initialize()
         try:

@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     # False makes `run` intake-only, for deployments where `python -m bot worker` processes dispatch.
     reminder_dispatch: bool = True
     reminder_claim_lease_seconds: float = Field(default=120.0, ge=5, le=3600)
+    # Reminders claimed, sent concurrently and recorded together: the most a SIGKILL can send twice.
+    reminder_slice_size: int = Field(default=16, ge=1, le=1000)
     polling_timeout_seconds: int = Field(default=10, ge=0, le=50)
     database_pool_size: int = Field(default=5, ge=1, le=200)
     database_max_overflow: int = Field(default=10, ge=0, le=200)
@@ -65,6 +67,21 @@ class Settings(BaseSettings):
     telegram_allow_paid_broadcast: bool = False
     # Telegram's 30/s is per bot, not per process: with N sending processes give each about 30/N.
     telegram_max_messages_per_second: float = Field(default=30.0, gt=0, le=1000)
+    # Updates of different chats run concurrently (one chat's stay in order): handler workers at once,
+    # and how many updates may be admitted (running or waiting for their chat) before PTB holds the rest.
+    update_workers: int = Field(default=64, ge=1, le=1024)
+    update_max_pending: int = Field(default=4096, ge=1, le=100_000)
+    # How long a reply that failed in transit (timeout, network error, 5xx) is retried; safety longest.
+    reply_retry_seconds: float = Field(default=300.0, ge=0, le=3600)
+    safety_reply_retry_seconds: float = Field(default=900.0, ge=0, le=4 * 3600)
+    # Bounded waits on the database: a stalled server must not hold an update or a shutdown forever.
+    database_connect_timeout_seconds: float = Field(default=5.0, gt=0, le=300)
+    database_statement_timeout_seconds: float = Field(default=10.0, gt=0, le=3600)
+    database_pool_timeout_seconds: float = Field(default=5.0, gt=0, le=300)
+    # Safety replies wait this long for the user's country, then use the cached (or default) one.
+    safety_profile_timeout_seconds: float = Field(default=1.0, gt=0, le=30)
+    # After SIGTERM/SIGINT the process exits within this many seconds, whatever Telegram or the DB do.
+    shutdown_grace_seconds: float = Field(default=25.0, gt=0, le=600)
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -1,12 +1,17 @@
-"""Periodic jobs: the reminder tick on PTB's JobQueue, and the Telegram side of reminder delivery.
+"""Reminder jobs on PTB's JobQueue, and the Telegram side of reminder delivery.
 
-The JobQueue runs exactly one job for reminders, the tick; it never holds one job per reminder (an
-in-memory APScheduler job that starts more than a second late is silently skipped). The first tick
-runs at start-up, which is what delivers or summarises reminders that fell due while the bot was down.
+The JobQueue never holds one job per reminder (an in-memory APScheduler job that starts more than a
+second late is silently skipped). It holds the periodic tick (every ``REMINDER_TICK_SECONDS``, a safety
+net; the first at start-up, which delivers or summarises what fell due while the bot was down) and at
+most one **wake-up**: after every tick, and whenever reminders are added, the dispatcher asks the
+database for the next instant anything is due and a one-off run of the tick is set for that instant.
+So a reminder goes out at its due time, not at the next tick. Ticks never overlap within a process: a
+wake-up arriving during a tick makes that tick run once more instead.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import warnings
 from datetime import UTC, datetime, timedelta
@@ -18,6 +23,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.handlers.common import SERVICES_KEY, ClotApplication, ClotContext
+from bot.priority import replying_as
 from bot.services.container import Services
 from bot.services.dispatcher import MissedSummary, ReminderMessage, SendOutcome, SendResult, TickReport
 from bot.services.errors import StorageUnavailable
@@ -26,6 +32,8 @@ from bot.views import reminders as views
 log = logging.getLogger(__name__)
 
 TICK_JOB_NAME: Final = "reminders-tick"
+WAKE_JOB_NAME: Final = "reminders-wake"
+SCHEDULER_KEY: Final = "reminder_scheduler"
 
 
 def _retry_after(exc: RetryAfter) -> timedelta:
@@ -80,20 +88,90 @@ async def run_tick(app: ClotApplication) -> TickReport:
     return await services.dispatcher.tick(services.clock.now(), TelegramSender(app.bot))
 
 
+class TickScheduler:
+    """Run the tick one at a time, and set a one-off wake-up for the next due reminder."""
+
+    def __init__(self, app: ClotApplication, interval_seconds: float) -> None:
+        self._app = app
+        self._interval = interval_seconds
+        self._lock = asyncio.Lock()
+        self._again = False
+
+    async def tick(self, context: ClotContext) -> None:
+        """Job callback (periodic and wake-up): run the tick, then plan the next wake-up."""
+        # A wake-up planned from inside an update's task inherits its context (APScheduler's timers
+        # capture it); reminder sends must not be retried like a reply to that update.
+        with replying_as(None):
+            await self._tick(context)
+
+    async def _tick(self, context: ClotContext) -> None:
+        if self._lock.locked():
+            self._again = True  # the running tick goes round once more
+            return
+        async with self._lock:
+            while True:
+                self._again = False
+                try:
+                    await context.services.dispatcher.tick(
+                        context.services.clock.now(), TelegramSender(context.bot)
+                    )
+                except StorageUnavailable as exc:
+                    log.warning("reminder tick skipped: storage unavailable (%s)", exc)
+                    return  # the periodic tick tries again
+                if not self._again or context.services.dispatcher.stopping:
+                    break
+        await self.plan_wake()
+
+    async def plan_wake(self) -> None:
+        """Set the one wake-up for the next due instant, if it comes before the next periodic tick."""
+        services: Services = self._app.bot_data[SERVICES_KEY]
+        job_queue = self._app.job_queue
+        if job_queue is None or services.dispatcher.stopping:
+            return
+        try:
+            due = await services.dispatcher.next_due()
+        except StorageUnavailable:
+            return
+        if due is None:
+            return
+        delay = max(0.0, (due - services.clock.now()).total_seconds())
+        if delay >= self._interval:
+            return  # the periodic tick comes first; it plans again
+        for job in job_queue.get_jobs_by_name(WAKE_JOB_NAME):
+            job.schedule_removal()
+        job_queue.run_once(self.tick, delay, name=WAKE_JOB_NAME, job_kwargs={"misfire_grace_time": None})
+
+    def poke(self) -> None:
+        """Reminders were added or changed: plan the wake-up again (soon, off the caller's path)."""
+        job_queue = self._app.job_queue
+        if job_queue is None or not self._app.running or self._lock.locked():
+            return  # a running tick plans the wake-up when it ends
+        job_queue.run_once(self._replan, 0.0, job_kwargs={"misfire_grace_time": None})
+
+    async def _replan(self, _context: ClotContext) -> None:
+        await self.plan_wake()
+
+
 async def reminder_tick(context: ClotContext) -> None:
-    """Job callback: run one tick; a database outage waits for the next one."""
+    """Job callback: run one tick through the app's scheduler (or directly without one)."""
+    scheduler = context.bot_data.get(SCHEDULER_KEY)
+    if isinstance(scheduler, TickScheduler):
+        await scheduler.tick(context)
+        return
     try:
-        await context.services.dispatcher.tick(context.services.clock.now(), TelegramSender(context.bot))
+        with replying_as(None):
+            await context.services.dispatcher.tick(context.services.clock.now(), TelegramSender(context.bot))
     except StorageUnavailable as exc:
         log.warning("reminder tick skipped: storage unavailable (%s)", exc)
 
 
-def register_jobs(app: ClotApplication, *, interval_seconds: float = 20.0) -> None:
-    """Schedule the reminder tick every ``interval_seconds``, first at start-up."""
+def register_jobs(app: ClotApplication, *, interval_seconds: float = 20.0) -> TickScheduler | None:
+    """Schedule the reminder tick every ``interval_seconds`` (first at start-up) and its wake-ups."""
     job_queue = app.job_queue
     if job_queue is None:
         log.warning("no JobQueue (install python-telegram-bot[job-queue]); reminders will not be sent")
-        return
+        return None
+    scheduler = app.bot_data[SCHEDULER_KEY] = TickScheduler(app, interval_seconds)
     job_queue.run_repeating(
         reminder_tick,
         interval=interval_seconds,
@@ -110,3 +188,4 @@ def register_jobs(app: ClotApplication, *, interval_seconds: float = 20.0) -> No
             "next_run_time": datetime.now(UTC),
         },
     )
+    return scheduler

@@ -50,6 +50,14 @@ class Metrics:
             buckets=LAG_BUCKETS,
             registry=self.registry,
         )
+        self._given_up = Counter(
+            "clotcare_replies_given_up_total",
+            "Replies to users that could not be sent before their retry deadline, by class.",
+            ["reply_class"],
+            registry=self.registry,
+        )
+        for reply_class in ("reply", "safety"):
+            self._given_up.labels(reply_class=reply_class)
         # Pre-create the label sets so dashboards see zeros instead of missing series.
         for kind in ERROR_KINDS:
             self._errors.labels(kind=kind)
@@ -67,6 +75,10 @@ class Metrics:
     def telegram_error(self, kind: str) -> None:
         """Count one failed Bot API call; unknown kinds are counted as "other"."""
         self._errors.labels(kind=kind if kind in ERROR_KINDS else "other").inc()
+
+    def reply_given_up(self, reply_class: str) -> None:
+        """Count one reply to a user finally given up after retrying until its deadline."""
+        self._given_up.labels(reply_class=reply_class).inc()
 
     def reminder_sent(self, *, late: bool, lag_seconds: float) -> None:
         """Count a reminder delivered (late or on time) and record how long after its due time."""

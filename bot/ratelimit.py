@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import warnings
 from collections import OrderedDict
 from collections.abc import Callable, Coroutine
+from datetime import timedelta
 from typing import Any, Final
 
 from aiolimiter import AsyncLimiter
 from telegram.constants import FloodLimit
+from telegram.error import RetryAfter
 from telegram.ext import AIORateLimiter
+from telegram.warnings import PTBDeprecationWarning
 from typing_extensions import override
+
+from bot.priority import is_urgent
 
 # Methods that put or change a message in a chat; chat actions ("typing...") and reads are not throttled.
 _MESSAGE_PREFIXES: Final = ("send", "edit", "copy", "forward")
@@ -41,6 +48,7 @@ class ChatRateLimiter(AIORateLimiter):
         "_chat_period",
         "_free_limiter",
         "_max_chats",
+        "_urgent_retries",
     )
 
     def __init__(
@@ -61,6 +69,7 @@ class ChatRateLimiter(AIORateLimiter):
         self._max_chats = max_chats
         self._chat_limiters: OrderedDict[int, AsyncLimiter] = OrderedDict()
         self._allow_paid = allow_paid_broadcast
+        self._urgent_retries = max_retries
         # Only consulted for its capacity: it mirrors the free overall limit without consuming it.
         self._free_limiter = AsyncLimiter(overall_max_rate, 1) if allow_paid_broadcast else None
 
@@ -90,7 +99,13 @@ class ChatRateLimiter(AIORateLimiter):
         data: dict[str, Any],
         rate_limit_args: int | None,
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
-        """Apply the per-chat limit to messages in private chats, then PTB's overall and group limits."""
+        """Apply the per-chat limit to messages in private chats, then PTB's overall and group limits.
+
+        Safety guidance (``bot.priority``) skips every limiter queue: it is rare, and making someone
+        in danger wait behind a reminder fan-out or their own earlier replies is not acceptable.
+        """
+        if is_urgent():
+            return await self._send_now(callback, args, kwargs, data)
         is_message = endpoint.startswith(_MESSAGE_PREFIXES) and endpoint not in _EXEMPT
         chat_id = _private_chat_id(data.get("chat_id")) if is_message else None
         chat_context = self._chat_limiter(chat_id) if chat_id is not None else contextlib.nullcontext()
@@ -102,6 +117,27 @@ class ChatRateLimiter(AIORateLimiter):
                     # ``data`` is the very dict that becomes the request, so the flag reaches Telegram.
                     data["allow_paid_broadcast"] = True
             return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
+
+    async def _send_now(
+        self, callback: _Callback, args: Any, kwargs: dict[str, Any], data: dict[str, Any]
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        """Send without waiting for any limiter; still honour Telegram's flood-control answer."""
+        for attempt in range(self._urgent_retries + 1):
+            try:
+                return await callback(*args, **kwargs)
+            except RetryAfter as exc:
+                if attempt >= self._urgent_retries:
+                    raise
+                await asyncio.sleep(_seconds(exc) + 0.1)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _seconds(exc: RetryAfter) -> float:
+    with warnings.catch_warnings():
+        # PTB 22 warns that retry_after will become a timedelta; accept both forms.
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
 def _private_chat_id(value: object) -> int | None:

@@ -29,6 +29,7 @@ from tornado.web import RequestHandler
 from bot.db.health import DEFAULT_TIMEOUT_SECONDS, database_alive
 from bot.handlers.common import ClotApplication
 from bot.metrics import Metrics
+from bot.shutdown import arm_shutdown_watchdog
 
 log = logging.getLogger(__name__)
 
@@ -241,13 +242,22 @@ async def running_webhook(
 
 
 @asynccontextmanager
-async def stop_signals() -> AsyncIterator[asyncio.Event]:
-    """Set the yielded event on SIGTERM or SIGINT (installed first, so start-up can be interrupted too)."""
+async def stop_signals(grace_seconds: float | None = None) -> AsyncIterator[asyncio.Event]:
+    """Set the yielded event on SIGTERM or SIGINT (installed first, so start-up can be interrupted too).
+
+    With ``grace_seconds`` the signal also arms the shutdown watchdog (``bot.shutdown``).
+    """
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     signals = (signal.SIGTERM, signal.SIGINT)
+
+    def on_signal() -> None:
+        if grace_seconds is not None:
+            arm_shutdown_watchdog(grace_seconds)
+        stop.set()
+
     for sig in signals:
-        loop.add_signal_handler(sig, stop.set)
+        loop.add_signal_handler(sig, on_signal)
     try:
         yield stop
     finally:
@@ -265,10 +275,11 @@ async def serve_webhook(
     host: str,
     port: int,
     metrics_port: int | None = None,
+    grace_seconds: float | None = None,
 ) -> None:
     """Run the bot in webhook mode until SIGTERM or SIGINT, then shut down gracefully."""
     async with (
-        stop_signals() as stop,
+        stop_signals(grace_seconds) as stop,
         running_webhook(
             application,
             webhook_url=webhook_url,

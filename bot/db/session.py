@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import stat
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -32,28 +34,62 @@ def prepare_sqlite_file(path: Path) -> None:
     os.chmod(path, stat.S_IRUSR | stat.S_IWUSR)
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any, *, busy_ms: int = 5000) -> None:
     cursor = dbapi_connection.cursor()
     # WAL lets the dispatcher read while a handler writes; busy_timeout rides out short write locks.
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # Deleted rows (/forget) are overwritten with zeros, not left readable in free pages.
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 
-def create_engine(url: str, *, pool_size: int = 5, max_overflow: int = 10, echo: bool = False) -> AsyncEngine:
-    """Create the async engine for ``url`` (plain sqlite:// and postgresql:// URLs accepted)."""
+@dataclass(frozen=True, slots=True)
+class DatabaseTimeouts:
+    """Seconds to wait for a connection, for one statement, and for a free pooled connection."""
+
+    connect: float = 5.0
+    statement: float = 10.0
+    pool: float = 5.0
+
+
+def create_engine(
+    url: str,
+    *,
+    pool_size: int = 5,
+    max_overflow: int = 10,
+    echo: bool = False,
+    timeouts: DatabaseTimeouts | None = None,
+) -> AsyncEngine:
+    """Create the async engine for ``url`` (plain sqlite:// and postgresql:// URLs accepted).
+
+    Every wait on the database is bounded (``timeouts``): a server that accepts connections but
+    answers nothing otherwise holds a handler, a reminder tick or a shutdown for ever. On PostgreSQL
+    asyncpg's ``timeout`` bounds connecting, its ``command_timeout`` each statement on the client side
+    (it also ends a wait on a silent server), and ``statement_timeout`` lets the server cancel a long
+    statement itself; ``pool_timeout`` bounds the wait for a free connection. SQLite's busy timeout
+    bounds waiting for another writer's lock.
+    """
+    timeouts = timeouts or DatabaseTimeouts()
     async_url = to_async_url(url)
     path = sqlite_path(async_url)
     if path is not None:
         prepare_sqlite_file(path)
     kwargs: dict[str, Any] = {"echo": echo, "pool_pre_ping": True}
+    if async_url.startswith("postgresql+asyncpg"):
+        kwargs["connect_args"] = {
+            "timeout": timeouts.connect,
+            "command_timeout": timeouts.statement,
+            "server_settings": {"statement_timeout": str(int(timeouts.statement * 1000))},
+        }
     if not async_url.startswith("sqlite"):
-        kwargs.update(pool_size=pool_size, max_overflow=max_overflow)
+        kwargs.update(pool_size=pool_size, max_overflow=max_overflow, pool_timeout=timeouts.pool)
     engine = create_async_engine(async_url, **kwargs)
     if async_url.startswith("sqlite"):
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        busy_ms = int(timeouts.statement * 1000)
+        event.listen(engine.sync_engine, "connect", partial(_sqlite_pragmas, busy_ms=busy_ms))
     return engine
 
 

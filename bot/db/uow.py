@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import suppress
 from types import TracebackType
 from typing import Self
@@ -9,7 +10,7 @@ from typing import Self
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.db.reminders import SqlReminderRepository
+from bot.db.reminders import CHECKPOINT_AFTER_COMMIT, OCCURRENCES_ADDED, SqlReminderRepository
 from bot.db.repositories import SqlUserRepository
 from bot.db.state import SqlFlowRepository, SqlSlotRepository
 from bot.services.errors import StorageUnavailable
@@ -23,9 +24,15 @@ class SqlUnitOfWork:
     flows: SqlFlowRepository
     slots: SqlSlotRepository
 
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        on_reminders_added: Callable[[], None] | None = None,
+    ) -> None:
         self._session_factory = session_factory
         self._session: AsyncSession | None = None
+        # Told after a commit that stored new reminder occurrences (the dispatcher plans its wake-up).
+        self._on_reminders_added = on_reminders_added
 
     @property
     def session(self) -> AsyncSession:
@@ -59,5 +66,17 @@ class SqlUnitOfWork:
             raise StorageUnavailable(type(exc).__name__) from exc
 
     async def commit(self) -> None:
-        """Commit the transaction."""
-        await self.session.commit()
+        """Commit the transaction (then, after /forget on SQLite, fold the WAL into the main file)."""
+        session = self.session
+        await session.commit()
+        added = session.info.pop(OCCURRENCES_ADDED, False)
+        checkpoint = session.info.pop(CHECKPOINT_AFTER_COMMIT, False)
+        if added and self._on_reminders_added is not None:
+            self._on_reminders_added()
+        if checkpoint and session.bind is not None and session.bind.dialect.name == "sqlite":
+            # With secure_delete the deleted rows are zeroed in the database pages, but the WAL
+            # still holds the old page images until a checkpoint copies them back; TRUNCATE also
+            # empties the -wal file, so nothing of the forgotten user stays readable on disk.
+            conn = await session.connection()
+            await conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            await session.commit()

@@ -561,6 +561,7 @@ class FakeBotAPI:
         self._waiting_polls = 0
         self._faults: dict[str, list[_Fault]] = {}
         self._hangs: dict[str, list[float]] = {}
+        self._outages: dict[str, float] = {}
         self._open_queries: dict[str, tuple[int, int]] = {}
         self._next_query = 1
         self._scoped_commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
@@ -610,6 +611,14 @@ class FakeBotAPI:
         with self._cond:
             queue = self._hangs.get(name or "")
             delay = queue.pop(0) if queue else 0.0
+            outage_left = self._outages.get(name or "", 0.0) - time.monotonic()
+        if outage_left > 0:
+            # Telegram down: the call hangs until the outage ends, then fails; nothing is delivered.
+            time.sleep(outage_left)
+            with self._cond:
+                self.calls.append(ApiCall(name or method, dict(params), ok=False, result_or_error="outage"))
+                self._cond.notify_all()
+            return 502, _ApiError(502, "Bad Gateway").body()
         if delay:
             # A hanging Telegram: the call still goes through, but only after the client gave up waiting.
             time.sleep(delay)
@@ -655,6 +664,14 @@ class FakeBotAPI:
             raise ValueError(f"the fake Bot API does not implement {method!r}")
         with self._cond:
             self._hangs.setdefault(name, []).extend([seconds] * times)
+
+    def outage(self, method: str, seconds: float) -> None:
+        """For the next ``seconds``, calls of method hang until the outage ends, then fail undelivered."""
+        name = _CANONICAL.get(method.lower())
+        if name is None:
+            raise ValueError(f"the fake Bot API does not implement {method!r}")
+        with self._cond:
+            self._outages[name] = time.monotonic() + seconds
 
     # ------------------------------------------------------------------ user simulation
 

@@ -473,8 +473,10 @@ async def export_command(update: Update, context: ClotContext) -> None:
     if message is None or user is None:
         return
     data = await context.services.reminders.export(user.id)
+    # Thousands of rows: render off the event loop, so other chats are answered meanwhile.
+    dose_log = await asyncio.to_thread(views.render_dose_log_csv, data)
     await message.reply_document(
-        views.render_dose_log_csv(data),
+        dose_log,
         filename=views.DOSE_LOG_FILENAME,
         caption=views.render_export_caption(),
         parse_mode=ParseMode.HTML,

@@ -92,7 +92,7 @@ def _buckets(context: ClotContext) -> TokenBuckets:
     return found
 
 
-def _is_safety(update: Update, context: ClotContext) -> bool:
+def is_safety_update(update: Update) -> bool:
     """Tell whether the update is a safety command, a safety button, or text that may report warning signs."""
     query = update.callback_query
     if query is not None:
@@ -118,7 +118,7 @@ async def throttle(update: Update, context: ClotContext) -> None:
     now = context.services.clock.now()
     if buckets.take(user.id, now):
         return
-    if _is_safety(update, context):
+    if is_safety_update(update):
         return  # emergencies are never held back, however fast they come
     notice = buckets.should_notice(user.id, now)
     if notice:

@@ -1,21 +1,26 @@
-"""The reminder tick: materialise upcoming occurrences, claim due ones in batches, send, record.
+"""The reminder tick: materialise upcoming occurrences, claim due ones in small slices, send, record.
 
 One periodic job drives everything, and the database is the source of truth; an in-memory scheduler
 with one job per reminder drops jobs when many fall due together (APScheduler skips jobs that start
-more than ``misfire_grace_time`` late). Each batch:
+more than ``misfire_grace_time`` late). Each slice (``batch_size``, 16 by default = the send concurrency,
+so what is in flight is what is claimed):
 
 1. **claim** (one transaction): lease up to ``batch_size`` rows whose ``next_action_at`` has come,
    doses first, then by time; the lease moves ``next_action_at`` to the lease expiry and stamps a
    fresh ``claim_token``. On PostgreSQL the candidate rows are picked with ``FOR UPDATE SKIP LOCKED``.
 2. **decide** per row with the pure rules (``bot.domain.reminders.decide``); users with reminders
    that passed their deadline unsent get all of them claimed at once, for one summary message.
-3. **send** through the injected ``Sender`` (no transaction open while waiting on Telegram).
+   With a ``ChatPace``, messages beyond what a chat may take now (Telegram: about one a second per
+   chat, short bursts allowed) are handed back at once, due when the chat may take them, so one chat
+   with many reminders never holds a slice, nor anyone else's reminders.
+3. **send** through the injected ``Sender`` (no transaction open while waiting on Telegram); while it
+   sends, a heartbeat extends the lease every third of it, so a slow send cannot lose the claim.
 4. **finish** (one transaction): write each outcome only where the claim token still matches and the
    status is unchanged, so a user's answer given meanwhile always wins. Blocked users get their plans
    paused; transient failures release the row for a later retry.
 
-A crash between send and finish re-sends at most the in-flight batch after the lease expires: the
-delivery is at-least-once, and the window is one batch. A graceful stop (``request_stop``) claims no
+A crash between send and finish re-sends at most the in-flight slice after the lease expires: the
+delivery is at-least-once, and the window is one slice. A graceful stop (``request_stop``) claims no
 further batch, lets the sends already started finish and be recorded, and releases the rows of the
 current batch not yet sent, so another dispatcher takes them at once instead of after the lease.
 """
@@ -23,12 +28,13 @@ current batch not yet sent, so another dispatcher takes them at once instead of 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import secrets
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from functools import partial
 from typing import Protocol
@@ -43,11 +49,20 @@ from bot.domain.reminders import (
     phase_end_notice_due,
     snooze_choices_before,
 )
-from bot.services.ports import ClaimedOccurrence, ClaimOutcome, DispatchMetrics, DispatchState, UnitOfWork
+from bot.services.errors import StorageUnavailable
+from bot.services.ports import (
+    ClaimedOccurrence,
+    ClaimOutcome,
+    DispatchMetrics,
+    DispatchState,
+    NewOccurrence,
+    PlanRecord,
+    UnitOfWork,
+)
 from bot.services.reminders import (
     PlanInfo,
     ReminderInfo,
-    materialise_plans,
+    materialise_step,
     next_action_time,
     plan_info,
     reminder_info,
@@ -61,6 +76,10 @@ BlockedListener = Callable[[int], Awaitable[None]]
 _SEND_ACTIONS = frozenset({Action.SEND, Action.SEND_LATE, Action.SEND_FOLLOW_UP, Action.RESEND_SNOOZED})
 _RETRY_BASE = timedelta(seconds=30)
 _RETRY_CAP = timedelta(minutes=15)
+_SLOT_CACHE_LIMIT = 50_000
+# Chunks of plans being written while the next is computed (more did not help on a loaded 2-core box,
+# and SQLite has one writer anyway).
+_MATERIALISE_WRITERS = 1
 
 
 class SendOutcome(StrEnum):
@@ -179,6 +198,66 @@ class _Work:
     action: Action
 
 
+@dataclass(frozen=True, slots=True)
+class ChatPace:
+    """Telegram's pace for one chat: ``burst`` messages at once, then one per ``period / burst``."""
+
+    burst: int = 3
+    period: timedelta = timedelta(seconds=3)
+
+    @property
+    def interval(self) -> timedelta:
+        """Return the steady spacing between two messages to one chat."""
+        return self.period / self.burst
+
+
+_Slots = tuple[tuple[tuple[date, time, datetime, datetime], ...], datetime]
+_SlotKey = tuple[tuple[time, ...], str, date | None, date | None, datetime]
+
+
+def _materialise_into(
+    rows: list[NewOccurrence],
+    plan: PlanRecord,
+    target: datetime,
+    policy: ReminderPolicy,
+    cache: dict[_SlotKey, _Slots],
+) -> datetime:
+    """Append the plan's occurrences up to ``target`` to ``rows``; return the plan's new cursor.
+
+    The slots depend only on the times, zone, first and last day and the cursor, which most plans
+    share (the same few dose times, zones, and the cursor the previous tick left), so they are
+    computed once per distinct schedule and then stamped with each plan's ids.
+    """
+    key = (plan.times, plan.timezone, plan.first_day, plan.last_day, plan.materialised_until)
+    slots = cache.get(key)
+    if slots is None:
+        template = replace(plan, plan_id=0, user_id=0, kind=ReminderKind.DOSE)
+        found: list[tuple[date, time, datetime, datetime]] = []
+        current = template
+        while True:
+            step, cursor = materialise_step(current, target, policy)
+            found += [(r.local_date, r.local_time, r.due_at, r.deadline) for r in step]
+            if cursor >= target or cursor <= current.materialised_until:
+                break
+            current = replace(current, materialised_until=cursor)
+        slots = (tuple(found), cursor)
+        if len(cache) < _SLOT_CACHE_LIMIT:
+            cache[key] = slots
+    rows += [
+        NewOccurrence(
+            plan_id=plan.plan_id,
+            user_id=plan.user_id,
+            kind=plan.kind,
+            local_date=local_date,
+            local_time=local_time,
+            due_at=due_at,
+            deadline=deadline,
+        )
+        for local_date, local_time, due_at, deadline in slots[0]
+    ]
+    return slots[1]
+
+
 class Dispatcher:
     """Run the reminder tick against the database, sending through an injected Sender."""
 
@@ -187,16 +266,20 @@ class Dispatcher:
         uow_factory: UowFactory,
         policy: ReminderPolicy,
         *,
-        batch_size: int = 200,
-        max_batches: int = 50,
+        batch_size: int = 16,
+        max_batches: int = 1000,
         concurrency: int = 16,
-        materialise_batch: int = 500,
+        materialise_batch: int = 5000,
         on_blocked: BlockedListener | None = None,
         metrics: DispatchMetrics | None = None,
         clock: Clock | None = None,
+        chat_pace: ChatPace | None = None,
     ) -> None:
         if batch_size < 1 or max_batches < 1 or concurrency < 1 or materialise_batch < 1:
             raise ValueError("dispatcher sizes must be positive")
+        self._chat_pace = chat_pace
+        # Per chat, the earliest instant its next message may go (GCRA's "theoretical arrival time").
+        self._pace: dict[int, datetime] = {}
         self._uow_factory = uow_factory
         self._policy = policy
         self._batch_size = batch_size
@@ -221,6 +304,14 @@ class Dispatcher:
         """Undo ``request_stop`` (an Application started again)."""
         self._stopping = False
 
+    async def next_due(self) -> datetime | None:
+        """Return the earliest instant at which a reminder needs sending or updating, if any."""
+        async with self._uow_factory() as uow:
+            return await uow.reminders.next_due()
+
+    def _now(self, fallback: datetime) -> datetime:
+        return fallback if self._clock is None else max(fallback, self._clock.now())
+
     async def tick(self, now: datetime, sender: Sender) -> TickReport:
         """Materialise upcoming occurrences, then claim, send and record due ones batch by batch."""
         tally = _Tally(self._metrics)
@@ -230,7 +321,7 @@ class Dispatcher:
                 break
             # A tick can outlast the lease; leasing from its start time would hand out leases that
             # have already expired, and another dispatcher would send the same rows again.
-            batch_now = now if self._clock is None else max(now, self._clock.now())
+            batch_now = self._now(now)
             if not await self._batch(batch_now, sender, tally):
                 break
         report = tally.report()
@@ -252,29 +343,55 @@ class Dispatcher:
         return report
 
     async def materialise(self, now: datetime) -> int:
-        """Create the occurrences of every active plan up to the lookahead; return the plans touched."""
+        """Create the occurrences of every active plan up to the lookahead; return the plans touched.
+
+        One pass over the plans in id order, each plan taken all the way to the lookahead in memory,
+        and stored with one set-based insert per chunk of plans (see ``add_occurrences``).
+        """
         # Refill only when less than half the lookahead remains, so a plan is revisited twice a day,
         # not on every tick.
         threshold = now + self._policy.lookahead / 2
         target = now + self._policy.lookahead
         touched = 0
         after_id = 0
-        # Each pass advances every plan by up to a week, so even a long outage ends after a few passes.
-        for _ in range(10_000):
-            if self._stopping:
-                break
-            async with self._uow_factory() as uow:
-                plans = await uow.reminders.plans_to_materialise(threshold, after_id, self._materialise_batch)
+        cache: dict[_SlotKey, _Slots] = {}
+        writers: set[asyncio.Task[None]] = set()
+        try:
+            while not self._stopping:
+                async with self._uow_factory() as uow:
+                    plans = await uow.reminders.plans_to_materialise(
+                        threshold, after_id, self._materialise_batch
+                    )
                 if not plans:
-                    if after_id == 0:
-                        break
-                    after_id = 0
-                    continue
-                await materialise_plans(uow, plans, target, self._policy)
-                await uow.commit()
-            touched += len(plans)
-            after_id = plans[-1].plan_id
+                    break
+                rows: list[NewOccurrence] = []
+                marks: list[tuple[int, datetime]] = []
+                for plan in plans:
+                    marks.append((plan.plan_id, _materialise_into(rows, plan, target, self._policy, cache)))
+                if len(writers) >= _MATERIALISE_WRITERS:
+                    done, writers = await asyncio.wait(writers, return_when=asyncio.FIRST_COMPLETED)
+                    for task in done:
+                        task.result()
+                # Writes go on in the background (a few at once, each its own transaction) while the
+                # next chunk is read and computed: the database and Python work side by side.
+                writers.add(asyncio.create_task(self._store(rows, marks)))
+                touched += len(plans)
+                after_id = plans[-1].plan_id
+            if writers:
+                await asyncio.gather(*writers)
+                writers = set()
+        finally:
+            for task in writers:
+                task.cancel()
+            if writers:
+                await asyncio.gather(*writers, return_exceptions=True)
         return touched
+
+    async def _store(self, rows: list[NewOccurrence], marks: list[tuple[int, datetime]]) -> None:
+        async with self._uow_factory() as uow:
+            await uow.reminders.add_occurrences(rows)
+            await uow.reminders.set_materialised(marks)
+            await uow.commit()
 
     async def _batch(self, now: datetime, sender: Sender, tally: _Tally) -> bool:
         """Claim, send and record one batch; tell whether anything was claimed."""
@@ -295,11 +412,28 @@ class Dispatcher:
                 more = await uow.reminders.claim_overdue(overdue_users, now, lease, token)
                 await uow.commit()
             work += [_Work(c, decide(c.occurrence.view(), now, self._policy)) for c in more]
+        work, deferred = self._paced(work, now)
+        if deferred:
+            # Later messages to a chat that has had its burst go back to the queue, due when the chat
+            # may take them: one busy chat never holds a slice (or another chat's reminders) back.
+            async with self._uow_factory() as uow:
+                await uow.reminders.release_at(deferred, token)
+                await uow.commit()
+        if not work:
+            return True
         tally.add("claimed", len(work))
         phase_ends = await self._phase_ends(work, now)
-        outcomes, blocked, unsent = await self._deliver(
-            work, now=now, token=token, sender=sender, phase_ends=phase_ends, tally=tally
+        heartbeat = asyncio.create_task(
+            self._heartbeat([w.claimed.occurrence.occurrence_id for w in work], token)
         )
+        try:
+            outcomes, blocked, unsent = await self._deliver(
+                work, now=now, token=token, sender=sender, phase_ends=phase_ends, tally=tally
+            )
+        finally:
+            heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await heartbeat
         async with self._uow_factory() as uow:
             await uow.reminders.finish(outcomes)
             if unsent:
@@ -313,6 +447,49 @@ class Dispatcher:
             if self._on_blocked is not None:
                 await self._on_blocked(user_id)
         return True
+
+    def _paced(self, work: list[_Work], now: datetime) -> tuple[list[_Work], list[tuple[int, datetime]]]:
+        """Split a slice into what each chat may receive now and the rest, with when to retry it."""
+        pace = self._chat_pace
+        if pace is None:
+            return work, []
+        if len(self._pace) > 10_000:
+            self._pace = {chat: tat for chat, tat in self._pace.items() if tat > now}
+        interval, tolerance = pace.interval, pace.interval * (pace.burst - 1)
+        now_work: list[_Work] = []
+        deferred: list[tuple[int, datetime]] = []
+        waiting: dict[int, int] = defaultdict(int)
+        for w in work:
+            sends = w.action in _SEND_ACTIONS or (
+                w.action is Action.MARK_MISSED and w.claimed.occurrence.kind is ReminderKind.DOSE
+            )
+            if not sends:
+                now_work.append(w)
+                continue
+            chat = w.claimed.chat_id
+            tat = max(self._pace.get(chat, now), now)
+            if tat - tolerance <= now:
+                self._pace[chat] = tat + interval
+                now_work.append(w)
+            else:
+                waiting[chat] += 1
+                deferred.append(
+                    (w.claimed.occurrence.occurrence_id, tat - tolerance + interval * (waiting[chat] - 1))
+                )
+        return now_work, deferred
+
+    async def _heartbeat(self, occurrence_ids: list[int], token: str) -> None:
+        """Keep extending the slice's lease while it is being sent (a slow send must not lose it)."""
+        lease = self._policy.claim_lease
+        while True:
+            await asyncio.sleep(lease.total_seconds() / 3)
+            until = (self._clock.now() if self._clock is not None else datetime.now(UTC)) + lease
+            try:
+                async with self._uow_factory() as uow:
+                    await uow.reminders.extend_lease(occurrence_ids, token, until)
+                    await uow.commit()
+            except StorageUnavailable as exc:
+                log.warning("reminder lease not extended: %s", exc)
 
     async def _phase_ends(self, work: Sequence[_Work], now: datetime) -> dict[int, PhaseEnd]:
         """Find reminders that should also say "this plan ends tomorrow", with the next plan."""

@@ -223,6 +223,18 @@ class ReminderRepository(Protocol):
         """Hand back claimed, unsent occurrences: due again at ``now`` (only while the claim holds)."""
         ...
 
+    async def release_at(self, deferrals: Sequence[tuple[int, datetime]], token: str) -> int:
+        """Hand back claimed, unsent occurrences, each due again at its own instant (while claimed)."""
+        ...
+
+    async def extend_lease(self, occurrence_ids: Sequence[int], token: str, lease_until: datetime) -> int:
+        """Move the lease of those rows still claimed by ``token`` to ``lease_until``; return how many."""
+        ...
+
+    async def next_due(self) -> datetime | None:
+        """Return the earliest instant at which any occurrence needs the dispatcher, if any."""
+        ...
+
     async def mark_taken(self, occurrence_id: int, user_id: int, now: datetime) -> OccurrenceRecord | None:
         """Record "taken" unless already taken or cancelled; return the updated row, or None."""
         ...

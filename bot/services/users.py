@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -59,9 +60,12 @@ class CountryChange:
 class UserService:
     """Register users and keep their settings; cache what safety features need in memory."""
 
-    def __init__(self, uow_factory: UowFactory, clock: Clock) -> None:
+    def __init__(self, uow_factory: UowFactory, clock: Clock, *, safety_timeout: float = 1.0) -> None:
         self._uow_factory = uow_factory
         self._clock = clock
+        self._safety_timeout = safety_timeout
+        # Lookups that outlived safety_timeout finish (or time out) on their own, off the reply path.
+        self._stragglers: set[asyncio.Task[SafetyProfile | None]] = set()
         # A cache, not a source of truth: lets /emergency use the right number while the database is down.
         self._safety_cache: dict[int, SafetyProfile] = {}
         self._timezone_listeners: list[TimezoneListener] = []
@@ -92,16 +96,21 @@ class UserService:
         return None if found is None else self._remember(found)
 
     async def safety_profile(self, user_id: int) -> SafetyProfile:
-        """Return country and blood-thinner status; fall back to the cache if the database fails.
+        """Return country and blood-thinner status; fall back to the cache if the database fails or stalls.
 
         "On a blood thinner" is derived from facts: true while an anticoagulant plan is active, else
-        what the user said (in /check or /settings), else unknown.
+        what the user said (in /check or /settings), else unknown. The lookup gets ``safety_timeout``
+        seconds. It is not cancelled after that (cancelling a query on a stalled connection can itself
+        wait): it finishes in the background under the database timeouts, refreshing the cache if it
+        succeeds, while the safety reply goes out at once.
         """
+        lookup = asyncio.ensure_future(self._fetch_safety_profile(user_id))
         try:
-            async with self._uow_factory() as uow:
-                found = await uow.users.get(user_id)
-                plans = await uow.reminders.plans_of(user_id) if found is not None else []
+            found = await asyncio.wait_for(asyncio.shield(lookup), self._safety_timeout)
         except Exception as exc:  # noqa: BLE001 - safety replies must survive any storage failure
+            if not lookup.done():
+                self._stragglers.add(lookup)
+                lookup.add_done_callback(self._straggler_done)
             log.warning(
                 "database unavailable for safety profile: user=%s error=%s", user_id, type(exc).__name__
             )
@@ -113,13 +122,21 @@ class UserService:
             )
         if found is None:
             return SafetyProfile(country=None, on_blood_thinners=None)
+        return found
+
+    async def _fetch_safety_profile(self, user_id: int) -> SafetyProfile | None:
+        """Read the user and their plans, derive the safety profile and refresh the cache."""
+        async with self._uow_factory() as uow:
+            found = await uow.users.get(user_id)
+            plans = await uow.reminders.plans_of(user_id) if found is not None else []
+        if found is None:
+            return None
         medicine = active_anticoagulant(plans, self._clock.now())
         derived = True if medicine is not None else found.on_blood_thinners
-        safety = SafetyProfile(
+        self._safety_cache[user_id] = SafetyProfile(found.country, derived, anticoagulant=medicine)
+        return SafetyProfile(
             found.country, derived, anticoagulant=medicine, said_on_blood_thinners=found.on_blood_thinners
         )
-        self._safety_cache[user_id] = SafetyProfile(found.country, derived, anticoagulant=medicine)
-        return safety
 
     async def set_country(self, user_id: int, chat_id: int, code: str) -> CountryChange:
         """Set the user's country; set the time zone too when the country has only one."""
@@ -173,6 +190,11 @@ class UserService:
         async with self._uow_factory() as uow:
             await uow.users.update(user_id, self._clock.now(), active=False)
             await uow.commit()
+
+    def _straggler_done(self, task: asyncio.Task[SafetyProfile | None]) -> None:
+        self._stragglers.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.debug("late safety-profile lookup failed: %s", type(task.exception()).__name__)
 
     def forget_cached(self, user_id: int) -> None:
         """Drop everything held in memory about the user."""

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import re
 import time
+from pathlib import Path
 
 import pytest
 
+from bot.db.session import sqlite_path
 from tests.e2e.conftest import BotProcess
 from tests.fakes.telegram import BotMessage
 
@@ -45,6 +47,17 @@ def _current(bot: BotProcess, message: BotMessage) -> BotMessage:
     return next(m for m in bot.api.messages(USER) if m.message_id == message.message_id)
 
 
+def _assert_not_in_database_files(database_url: str, needles: list[bytes]) -> None:
+    path = sqlite_path(database_url)
+    assert path is not None, "this test runs the bot on a SQLite file"
+    files = [p for p in (path, Path(f"{path}-wal"), Path(f"{path}-journal")) if p.exists()]
+    assert files
+    for file in files:
+        raw = file.read_bytes()
+        for needle in needles:
+            assert needle not in raw, f"{needle!r} still readable in {file.name} after /forget"
+
+
 def test_a_whole_session_leaves_no_personal_data_in_the_logs(bot_process: BotProcess) -> None:
     bot = bot_process
     _welcome, onboarding = _say(bot, "/start", expect=2)
@@ -68,6 +81,9 @@ def test_a_whole_session_leaves_no_personal_data_in_the_logs(bot_process: BotPro
     while "deleted" not in _current(bot, confirm).plain_text:
         assert time.monotonic() < deadline, "/forget was not confirmed"
         time.sleep(0.05)
+    # Nothing of the user may stay readable in the database files (secure_delete + WAL checkpoint),
+    # checked on the raw bytes while the process still runs (no shutdown checkpoint helps).
+    _assert_not_in_database_files(bot.database_url, [b"apixaban", b"Europe/London"])
     code = bot.stop()
     assert code in (0, -15)
 

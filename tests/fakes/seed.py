@@ -60,8 +60,14 @@ async def _fix_sequence(conn: Any) -> None:
         )
 
 
-async def seed_due(url: str, count: int, due_at: datetime) -> None:
-    """Insert ``count`` users (ids 1..count), each with a plan and one pending dose due at ``due_at``."""
+async def seed_due(
+    url: str, count: int, due_at: datetime, *, busy_user: int = 0, busy_plans: int = 0
+) -> None:
+    """Insert ``count`` users (ids 1..count), each with a plan and one pending dose due at ``due_at``.
+
+    With ``busy_plans``, plans 1..busy_plans all belong to user ``busy_user`` instead (one chat with
+    many reminders due at once, next to the others).
+    """
     engine = create_engine(url)
     users = Base.metadata.tables["users"]
     plans = cast(Table, ReminderPlan.__table__)
@@ -69,18 +75,29 @@ async def seed_due(url: str, count: int, due_at: datetime) -> None:
     # Materialised well past the lookahead, so the tick's materialisation leaves these plans alone.
     horizon = due_at + timedelta(days=3)
     local = due_at.replace(second=0, microsecond=0)
+
+    def owner(plan_id: int) -> int:
+        return busy_user if plan_id <= busy_plans else plan_id
+
     try:
         async with engine.begin() as conn:
+            if busy_plans:
+                await conn.execute(users.insert(), _users(range(busy_user, busy_user + 1), due_at))
             for start in range(1, count + 1, CHUNK):
                 ids = range(start, min(start + CHUNK, count + 1))
-                await conn.execute(users.insert(), _users(ids, due_at))
-                await conn.execute(plans.insert(), _plans(ids, due_at, local.strftime("%H:%M"), horizon))
+                own = range(max(start, busy_plans + 1), ids.stop)
+                if own:
+                    await conn.execute(users.insert(), _users(own, due_at))
+                rows = _plans(ids, due_at, local.strftime("%H:%M"), horizon)
+                for row in rows:
+                    row["user_id"] = owner(row["id"])
+                await conn.execute(plans.insert(), rows)
                 await conn.execute(
                     occurrences.insert(),
                     [
                         {
                             "plan_id": i,
-                            "user_id": i,
+                            "user_id": owner(i),
                             "kind": ReminderKind.DOSE.value,
                             "priority": PRIORITY_DOSE,
                             "local_date": local.date(),

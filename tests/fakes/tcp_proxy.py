@@ -1,13 +1,21 @@
 """A tiny asyncio TCP proxy whose plug can be pulled: the database "goes away" and "comes back".
 
 ``cut()`` closes every proxied connection and stops listening (clients see resets, then refused
-connections); ``restore()`` listens again on the same port. Runs on the test's own event loop.
+connections); ``restore()`` listens again on the same port. ``stall()`` is the nastier failure: the
+proxy keeps accepting connections and keeps open ones open, but nothing passes in either direction
+(a hung server, a black-holed network) until ``unstall()``. Runs on the test's own event loop, or on
+its own thread with ``ThreadedTcpProxy``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
+from collections.abc import Coroutine
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 class TcpProxy:
@@ -21,6 +29,8 @@ class TcpProxy:
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
         self._tasks: set[asyncio.Task[None]] = set()
+        self._flowing = asyncio.Event()
+        self._flowing.set()
 
     async def start(self) -> None:
         """Listen (on a free port the first time, on the same port after a cut)."""
@@ -44,6 +54,14 @@ class TcpProxy:
                 await task
         self._tasks.clear()
 
+    def stall(self) -> None:
+        """Keep every connection (and accept new ones) but pass no bytes until ``unstall``."""
+        self._flowing.clear()
+
+    def unstall(self) -> None:
+        """Let bytes pass again (what was held back is delivered)."""
+        self._flowing.set()
+
     async def restore(self) -> None:
         """Accept connections again on the same port."""
         await self.start()
@@ -54,6 +72,7 @@ class TcpProxy:
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1
+        await self._flowing.wait()  # a stalled server accepts the connection, then says nothing
         try:
             up_reader, up_writer = await asyncio.open_connection(self.target_host, self.target_port)
         except OSError:
@@ -71,6 +90,7 @@ class TcpProxy:
     async def _pump(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             while data := await reader.read(65536):
+                await self._flowing.wait()
                 writer.write(data)
                 await writer.drain()
         except (ConnectionError, OSError):
@@ -78,3 +98,51 @@ class TcpProxy:
         finally:
             self._writers.discard(writer)
             writer.transport.abort()
+
+
+class ThreadedTcpProxy:
+    """A ``TcpProxy`` on its own thread and event loop, for tests that drive a separate process."""
+
+    def __init__(self, target_host: str, target_port: int) -> None:
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="tcp-proxy", daemon=True)
+        self._thread.start()
+        self.proxy = self._call(self._make(target_host, target_port))
+
+    async def _make(self, host: str, port: int) -> TcpProxy:
+        proxy = TcpProxy(host, port)
+        await proxy.start()
+        return proxy
+
+    def _call(self, coro: Coroutine[Any, Any, T]) -> T:
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout=30)
+
+    @staticmethod
+    async def _drain() -> None:
+        current = asyncio.current_task()
+        others = [t for t in asyncio.all_tasks() if t is not current]
+        for task in others:
+            task.cancel()
+        await asyncio.gather(*others, return_exceptions=True)
+
+    @property
+    def port(self) -> int:
+        """Return the port clients connect to."""
+        return self.proxy.port
+
+    def stall(self) -> None:
+        """See ``TcpProxy.stall``."""
+        self._loop.call_soon_threadsafe(self.proxy.stall)
+
+    def unstall(self) -> None:
+        """See ``TcpProxy.unstall``."""
+        self._loop.call_soon_threadsafe(self.proxy.unstall)
+
+    def close(self) -> None:
+        """Close every connection and stop the thread."""
+        self.unstall()
+        self._call(self.proxy.close())
+        self._call(self._drain())
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=10)
+        self._loop.close()

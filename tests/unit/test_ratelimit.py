@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from telegram.error import RetryAfter
 
+from bot.priority import ReplyClass, replying_as
 from bot.ratelimit import ChatRateLimiter
 
 
@@ -133,3 +134,32 @@ async def test_retry_after_beyond_max_retries_is_raised() -> None:
 def test_sizes_must_be_positive(kwargs: dict[str, Any]) -> None:
     with pytest.raises(ValueError, match="positive"):
         ChatRateLimiter(**kwargs)
+
+
+async def test_safety_guidance_skips_the_queue_of_its_own_chat() -> None:
+    limiter, recorder = _limiter(chat_burst=1, chat_period=5.0), Recorder()
+    queued = [asyncio.create_task(_send(limiter, recorder, 9)) for _ in range(3)]
+    await asyncio.sleep(0.01)
+    assert len(recorder.sent) == 1  # the chat's burst is spent; two replies wait ~5 s each
+    with replying_as(ReplyClass.SAFETY):
+        await asyncio.wait_for(_send(limiter, recorder, 9), 1)
+    assert len(recorder.sent) == 2
+    for task in queued:
+        task.cancel()
+    await asyncio.gather(*queued, return_exceptions=True)
+
+
+async def test_safety_guidance_still_honours_flood_control() -> None:
+    limiter = _limiter(max_retries=1)
+    calls: list[int] = []
+
+    async def flooded(endpoint: str, data: dict[str, Any]) -> bool:
+        calls.append(1)
+        if len(calls) == 1:
+            raise RetryAfter(timedelta(seconds=0))
+        return True
+
+    data: dict[str, Any] = {"chat_id": 5, "text": "x"}
+    with replying_as(ReplyClass.SAFETY):
+        assert await limiter.process_request(flooded, ("sendMessage", data), {}, "sendMessage", data, None)
+    assert len(calls) == 2
