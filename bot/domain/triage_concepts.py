@@ -135,6 +135,8 @@ class LanguagePack:
     topic: frozenset[str]
     post_denial: frozenset[str]
     resolved: tuple[tuple[str, ...], ...]
+    long_past: Mapping[str, tuple[tuple[str, ...], ...]]
+    present: frozenset[str]
     concepts: frozenset[str]
     signs: tuple[SignRule, ...]
     roles: Mapping[str, str]
@@ -238,12 +240,13 @@ def load_pack(language: str = "en") -> LanguagePack:
                 "lead_in",
                 "first_person",
                 "topic",
+                "present",
             )
             for w in _split(ctx.get(key, ""))
         )
         | frozenset(
             w
-            for key in ("hypothetical", "generic", "resolved")
+            for key in ("hypothetical", "generic", "resolved", "long_past")
             for phrase in ctx.get(key, ())
             for w in _fold(str(phrase)).split()
         )
@@ -280,6 +283,8 @@ def load_pack(language: str = "en") -> LanguagePack:
         topic=_split(ctx.get("topic", "")),
         post_denial=_split(ctx.get("post_denial", ())),
         resolved=(),
+        long_past=_by_first(_phrases(_fold(str(p)) for p in ctx.get("long_past", ())), lambda p: p[0]),
+        present=_split(ctx.get("present", "")),
         concepts=frozenset(concepts),
         signs=signs,
         roles=dict(data.get("roles", {})),
@@ -591,6 +596,46 @@ def _denied_after(pack: LanguagePack, tokens: Sequence[str], end: int) -> bool:
 
 
 _END: Final = "<end>"
+_YEAR: Final = "<year>"
+
+
+def _clause(pack: LanguagePack, tokens: Sequence[str], span: tuple[int, int]) -> tuple[int, int]:
+    """Return the clause around ``span``: bounded by sentence ends, "but"-like words, and a comma or
+    "and" that starts a new clause ("I had a PE in 2019 and now my chest hurts" is two clauses)."""
+    start = span[0]
+    while start > 0 and not _ends_scope(pack, tokens, start - 1, and_ends=False):
+        start -= 1
+    end = span[1]
+    while end < len(tokens) and not _ends_scope(pack, tokens, end, and_ends=False):
+        end += 1
+    return start, end
+
+
+def _phrase_at(tokens: Sequence[str], i: int, phrase: tuple[str, ...]) -> bool:
+    if i + len(phrase) > len(tokens):
+        return False
+    for word, tok in zip(phrase, tokens[i : i + len(phrase)], strict=True):
+        if word == _YEAR:
+            if not (tok.isdigit() and len(tok) == 4 and 1900 <= int(tok) <= 2099):
+                return False
+        elif word != tok:
+            return False
+    return True
+
+
+def _long_past(pack: LanguagePack, tokens: Sequence[str], span: tuple[int, int]) -> bool:
+    """Tell whether the clause holding ``span`` sets it in the past ("years ago", "back in 2019")
+    and says nothing of now ("now", "still", "again", "today")."""
+    start, end = _clause(pack, tokens, span)
+    clause = tokens[start:end]
+    if any(t in pack.present for t in clause):
+        return False
+    # "never used to be" contrasts the past with now: a negated marker does not count
+    return any(
+        _phrase_at(clause, i, phrase) and not (i and clause[i - 1] in pack.negators)
+        for i in range(len(clause))
+        for phrase in (*pack.long_past.get(clause[i], ()), *pack.long_past.get(_YEAR, ()))
+    )
 
 
 def _resolved(pack: LanguagePack, stems: Sequence[str], span: tuple[int, int]) -> bool:
@@ -668,6 +713,8 @@ def _find(
             if span is None or _denied_after(pack, tokens, span[1]):
                 continue
             if rule.resolvable and _resolved(pack, stems, span):
+                continue
+            if _long_past(pack, tokens, span):
                 continue
             found.add(rule.sign)
             break
