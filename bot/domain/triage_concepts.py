@@ -410,17 +410,17 @@ def _correct_cached(language: str, word: str, *, real: bool) -> str:
         found = [c for c in found if _is_subsequence(word, c[0]) or sorted(c[0]) == sorted(word)]
     if not found:
         return word
-    # Ties go to the likeliest slip: swapped letters ("herat" -> heart, not heat), a dropped letter
-    # ("blod" -> blood), a doubled one ("raccing" -> racing); then to a symptom word rather than an
-    # ordinary one, towards caution; then the closest length.
+    # Ties go to a symptom word rather than an ordinary one, towards caution ("blak" -> black, not
+    # balk); then to the likeliest slip: swapped letters ("herat" -> heart, not heat), a dropped letter
+    # ("blod" -> blood), a doubled one ("raccing" -> racing); then the closest length.
     best = min(
         found,
         key=lambda c: (
             c[1],
+            c[0] not in pack.vocabulary,
             sorted(c[0]) != sorted(word),
             not _is_subsequence(word, c[0]),
             not _is_subsequence(c[0], word),
-            c[0] not in pack.vocabulary,
             abs(len(c[0]) - len(word)),
             c[0],
         ),
