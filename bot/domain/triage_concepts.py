@@ -132,6 +132,7 @@ class LanguagePack:
     question_start: frozenset[str]
     lead_in: frozenset[str]
     first_person: frozenset[str]
+    report_words: frozenset[str]
     topic: frozenset[str]
     post_denial: frozenset[str]
     resolved: tuple[tuple[str, ...], ...]
@@ -239,6 +240,7 @@ def load_pack(language: str = "en") -> LanguagePack:
                 "question_start",
                 "lead_in",
                 "first_person",
+                "report_words",
                 "topic",
                 "present",
             )
@@ -280,6 +282,7 @@ def load_pack(language: str = "en") -> LanguagePack:
         question_start=_split(ctx.get("question_start", "")),
         lead_in=_split(ctx.get("lead_in", "")),
         first_person=_split(ctx.get("first_person", "")),
+        report_words=_split(ctx.get("report_words", "")),
         topic=_split(ctx.get("topic", "")),
         post_denial=_split(ctx.get("post_denial", ())),
         resolved=(),
@@ -390,6 +393,8 @@ def _correct(pack: LanguagePack, word: str, *, real_word_typos: bool = False) ->
     """Return the vocabulary word a typo was meant to be, or the word unchanged."""
     if len(word) < 4 or word in pack.vocabulary or not word.isalpha() or not word.isascii():
         return word
+    if any(word.startswith(term.words[0][1]) for term in pack.prefixed.get(word[:3], ())):
+        return word  # a full form of a prefix term ("concussed" for "concuss*") is no typo
     if word in pack.never_correct:
         if real_word_typos and word not in pack.function_words:
             return _correct_cached(pack.language, word, real=True)
@@ -722,15 +727,42 @@ def _find(
 
 
 def _doubt(pack: LanguagePack, tokens: Sequence[str], mentions: Sequence[Mention], ctx: _Context) -> bool:
-    """Tell whether a sentence uses symptom-like words about the writer without reassurance."""
-    symptom, reassured = pack.roles.get("symptom_like"), pack.roles.get("reassured")
+    """Tell whether a sentence reports something about a body now without reaching a sign.
+
+    Doubt comes from a symptom-like word ("weird", "dizzy", "I feel awful"), or from a body part or
+    function together with a word of sensation or change within ``body_window`` words ("my nose has
+    been pouring", "my toes are tingly"). No doubt comes from a sentence that reassures, that is a
+    clear question about signs in general or that asks about nobody in particular ("does apixaban
+    cause nosebleeds?"), or from a clause set in the long past ("years ago").
+    """
+    roles = pack.roles
+    symptom, reassured = roles.get("symptom_like"), roles.get("reassured")
+    body, change = roles.get("body_part"), roles.get("body_change")
+    window = int(roles.get("body_window", DEFAULT_WINDOW))
     for start, end in _sentences(tokens):
-        inside = [m for m in mentions if start <= m.start < end]
-        if any(m.concept == reassured and not ctx.negated[m.start] for m in inside):
+        inside = [m for m in mentions if start <= m.start < end and _usable(m, ctx)]
+        if any(m.concept == reassured for m in inside) or _asks_without_reporting(pack, tokens[start:end]):
             continue
-        if any(m.concept == symptom and _usable(m, ctx) for m in inside):
+        inside = [m for m in inside if not _long_past(pack, tokens, (m.start, m.end))]
+        if any(m.concept == symptom for m in inside):
+            return True
+        parts = [m for m in inside if m.concept == body]
+        changes = [m for m in inside if m.concept == change]
+        if any(abs(p.start - c.start) <= window and p.start != c.start for p in parts for c in changes):
             return True
     return False
+
+
+def _asks_without_reporting(pack: LanguagePack, sentence: Sequence[str]) -> bool:
+    """Tell whether a sentence is a question that reports nothing ("does the pill cause a headache?"):
+    it starts with a question word and names nobody ("I", "my", "my husband", "his") who could have
+    the symptom. "Can I take paracetamol for a headache?" still gets asked: the writer may have one."""
+    words = [t for t in sentence if t not in _PUNCT]
+    while words and words[0] in pack.lead_in:
+        words.pop(0)
+    return bool(words) and words[0] in pack.question_start and not any(
+        t in pack.report_words or t in pack.first_person for t in words
+    )
 
 
 def read(text: str, pack: LanguagePack, *, on_blood_thinners: bool | None = None) -> Reading:
