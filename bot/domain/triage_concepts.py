@@ -393,8 +393,6 @@ def _correct(pack: LanguagePack, word: str, *, real_word_typos: bool = False) ->
     """Return the vocabulary word a typo was meant to be, or the word unchanged."""
     if len(word) < 4 or word in pack.vocabulary or not word.isalpha() or not word.isascii():
         return word
-    if any(word.startswith(term.words[0][1]) for term in pack.prefixed.get(word[:3], ())):
-        return word  # a full form of a prefix term ("concussed" for "concuss*") is no typo
     if word in pack.never_correct:
         if real_word_typos and word not in pack.function_words:
             return _correct_cached(pack.language, word, real=True)
@@ -760,8 +758,10 @@ def _asks_without_reporting(pack: LanguagePack, sentence: Sequence[str]) -> bool
     words = [t for t in sentence if t not in _PUNCT]
     while words and words[0] in pack.lead_in:
         words.pop(0)
-    return bool(words) and words[0] in pack.question_start and not any(
-        t in pack.report_words or t in pack.first_person for t in words
+    return (
+        bool(words)
+        and words[0] in pack.question_start
+        and not any(t in pack.report_words or t in pack.first_person for t in words)
     )
 
 
