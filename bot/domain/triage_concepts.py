@@ -413,16 +413,17 @@ def _correct_cached(language: str, word: str, *, real: bool) -> str:
         found = [c for c in found if _is_subsequence(word, c[0]) or sorted(c[0]) == sorted(word)]
     if not found:
         return word
-    # Ties go to a symptom word rather than an ordinary one, towards caution ("blak" -> black, not
-    # balk); then to the likeliest slip: swapped letters ("herat" -> heart, not heat), a dropped letter
-    # ("blod" -> blood), a doubled one ("raccing" -> racing); then the closest length.
+    # Ties go to the commonest slips, a dropped letter or two swapped ("sice" -> since, not sick);
+    # among those to a symptom word, towards caution ("blak" -> black, not balk; "pluse" -> pulse, not
+    # pluses); then to swapped letters ("herat" -> heart, not heat), a doubled one ("raccing" ->
+    # racing); then the closest length.
     best = min(
         found,
         key=lambda c: (
             c[1],
+            not (_is_subsequence(word, c[0]) or sorted(c[0]) == sorted(word)),
             c[0] not in pack.vocabulary,
             sorted(c[0]) != sorted(word),
-            not _is_subsequence(word, c[0]),
             not _is_subsequence(c[0], word),
             abs(len(c[0]) - len(word)),
             c[0],
