@@ -740,7 +740,11 @@ def _doubt(pack: LanguagePack, tokens: Sequence[str], mentions: Sequence[Mention
     window = int(roles.get("body_window", DEFAULT_WINDOW))
     for start, end in _sentences(tokens):
         inside = [m for m in mentions if start <= m.start < end and _usable(m, ctx)]
-        if any(m.concept == reassured for m in inside) or _asks_without_reporting(pack, tokens[start:end]):
+        # "gone" reassures; "gone white" does not
+        changed_at = {m.start for m in inside if m.concept == change}
+        if _asks_without_reporting(pack, tokens[start:end]) or any(
+            m.concept == reassured and m.end not in changed_at for m in inside
+        ):
             continue
         inside = [m for m in inside if not _long_past(pack, tokens, (m.start, m.end))]
         if any(m.concept == symptom for m in inside):
