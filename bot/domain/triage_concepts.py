@@ -14,10 +14,12 @@ How a message is read:
 3. mark every word as negated, hypothetical (a leaflet, "what if", someone in general) or part of a
    general question about the condition;
 4. a sign is present when all concepts of one of its patterns are mentioned within its window of
-   words, in any order, with none of them negated, hypothetical or general.
+   words, in any order, with none of them negated, hypothetical or general, and its clause is not
+   set in the long past ("years ago", "back in 2019") without a word of now ("now", "still").
 
-What stays uncertain is reported too: symptom-like words that reach no sign, or a sign that was only
-said in a hypothetical, so that the caller can ask "Is this happening to you now?" (SAFETY.md rule 11).
+What stays uncertain is reported too: symptom-like words, or a body part with a word of sensation or
+change, that reach no sign, so that the caller can ask "Is this happening to you now?" (SAFETY.md
+rule 11).
 """
 
 from __future__ import annotations
