@@ -181,6 +181,11 @@ def test_history_hearsay_recovery_and_questions_about_signs_stay_info(text: str)
         ("out of breath climbing the stairs, never used to be", Severity.EMERGENCY),
         ("the swelling has gone down a bit", Severity.URGENT),
         ("I've had chest pain since my PE in 2019", Severity.EMERGENCY),
+        ("I have the same chest pain I had back in 2019", Severity.EMERGENCY),
+        ("my leg is swollen like it was years ago", Severity.URGENT),
+        ("I feel faint like I used to as a teenager", Severity.EMERGENCY),
+        ("I've got the same swelling as last year", Severity.URGENT),
+        ("my wee is pink like years ago", Severity.EMERGENCY),
     ],
 )
 def test_the_past_does_not_hide_what_is_happening_now(text: str, expected: Severity) -> None:
