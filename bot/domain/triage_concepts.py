@@ -27,7 +27,7 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -139,6 +139,8 @@ class LanguagePack:
     post_denial: frozenset[str]
     resolved: tuple[tuple[str, ...], ...]
     long_past: Mapping[str, tuple[tuple[str, ...], ...]]
+    recurred: tuple[tuple[str, ...], ...]
+    refer_back: frozenset[str]
     present: frozenset[str]
     concepts: frozenset[str]
     signs: tuple[SignRule, ...]
@@ -243,6 +245,7 @@ def load_pack(language: str = "en") -> LanguagePack:
                 "lead_in",
                 "first_person",
                 "report_words",
+                "refer_back",
                 "topic",
                 "present",
             )
@@ -250,7 +253,7 @@ def load_pack(language: str = "en") -> LanguagePack:
         )
         | frozenset(
             w
-            for key in ("hypothetical", "generic", "resolved", "long_past")
+            for key in ("hypothetical", "generic", "resolved", "long_past", "recurred")
             for phrase in ctx.get(key, ())
             for w in _fold(str(phrase)).split()
         )
@@ -290,6 +293,8 @@ def load_pack(language: str = "en") -> LanguagePack:
         resolved=(),
         long_past=_by_first(_phrases(_fold(str(p)) for p in ctx.get("long_past", ())), lambda p: p[0]),
         present=_split(ctx.get("present", "")),
+        recurred=(),
+        refer_back=_split(ctx.get("refer_back", "")),
         concepts=frozenset(concepts),
         signs=signs,
         roles=dict(data.get("roles", {})),
@@ -310,6 +315,10 @@ def load_pack(language: str = "en") -> LanguagePack:
     object.__setattr__(pack, "exact", {k: tuple(v) for k, v in exact.items()})
     object.__setattr__(pack, "prefixed", {k: tuple(v) for k, v in prefixed.items()})
     object.__setattr__(pack, "resolved", resolved)
+    recurred = tuple(
+        tuple(pack.stem(w) for w in p) for p in _phrases(str(r).casefold() for r in ctx.get("recurred", ()))
+    )
+    object.__setattr__(pack, "recurred", recurred)
     return pack
 
 
@@ -644,18 +653,33 @@ def _long_past(pack: LanguagePack, tokens: Sequence[str], span: tuple[int, int])
     )
 
 
-def _resolved(pack: LanguagePack, stems: Sequence[str], span: tuple[int, int]) -> bool:
-    """Tell whether the sentence holding ``span`` says the sign went away ("<end>": sentence end)."""
-    for start, end in _sentences(stems):
-        if not start <= span[0] < end:
-            continue
-        for i in range(start, end):
+def _resolved(pack: LanguagePack, tokens: Sequence[str], stems: Sequence[str], span: tuple[int, int]) -> bool:
+    """Tell whether the clause holding ``span`` says the sign went away ("<end>": clause end).
+
+    The clause, not the sentence: "my calf is much better but my ankle is swollen" still reports a
+    swollen ankle. The next clause counts too when it points back at the sign ("my leg was swollen
+    but it has gone down"), and nothing is over if the sentence says it came back.
+    """
+    if any(
+        tuple(stems[i : i + len(p)]) == p for i in range(len(stems)) for p in pack.recurred
+    ) and not _long_past(pack, tokens, span):
+        return False
+    clauses = [_clause(pack, tokens, span)]
+    end = clauses[0][1]
+    nxt = end + 1
+    while nxt < len(tokens) and tokens[nxt] in _PUNCT:
+        nxt += 1
+    points_back = nxt < len(tokens) and tokens[nxt] in pack.refer_back
+    if end < len(tokens) and tokens[end] not in _SENTENCE_END and points_back:
+        clauses.append(_clause(pack, tokens, (nxt, nxt + 1)))
+    for start, stop in clauses:
+        for i in range(start, stop):
             for phrase in pack.resolved:
                 words = phrase[:-1] if phrase[-1] == _END else phrase
                 if tuple(stems[i : i + len(words)]) != words:
                     continue
                 after = i + len(words)
-                if phrase[-1] != _END or after >= end or stems[after] in _PUNCT:
+                if phrase[-1] != _END or after >= stop or stems[after] in _PUNCT:
                     return True
     return False
 
@@ -665,14 +689,16 @@ def _match(
     by_concept: Mapping[str, list[Mention]],
     tokens: Sequence[str],
     words_before: Sequence[int],
-) -> tuple[int, int] | None:
-    """Return the span of the first combination of mentions that fits the pattern's window.
+) -> Iterator[tuple[int, int]]:
+    """Yield the span of every combination of mentions that fits the pattern's window.
 
     The window counts words, not punctuation: "blood, a lot of it, when I coughed" is 8 words.
+    Every span, not only the first: in "the bruise cleared but my calf hurts" the first fit (bruise +
+    calf) has passed, the second (calf + hurts) has not.
     """
     lists = [by_concept.get(c, []) for c in pattern.concepts]
     if not all(lists):
-        return None
+        return
     for combo in itertools.islice(itertools.product(*lists), 2000):
         start = min(m.start for m in combo)
         end = max(m.end for m in combo)
@@ -682,8 +708,7 @@ def _match(
             continue
         if pattern.number is not None and not _number_near(pattern, tokens, start, end):
             continue
-        return (start, end)
-    return None
+        yield (start, end)
 
 
 def _number_near(pattern: Pattern, tokens: Sequence[str], start: int, end: int) -> bool:
@@ -715,15 +740,14 @@ def _find(
         for pattern in rule.patterns:
             if pattern.unless & present:
                 continue
-            span = _match(pattern, by_concept, tokens, words_before)
-            if span is None or _denied_after(pack, tokens, span[1]):
-                continue
-            if rule.resolvable and _resolved(pack, stems, span):
-                continue
-            if _long_past(pack, tokens, span):
-                continue
-            found.add(rule.sign)
-            break
+            if any(
+                not _denied_after(pack, tokens, span[1])
+                and not (rule.resolvable and _resolved(pack, tokens, stems, span))
+                and not _long_past(pack, tokens, span)
+                for span in _match(pattern, by_concept, tokens, words_before)
+            ):
+                found.add(rule.sign)
+                break
     return found
 
 

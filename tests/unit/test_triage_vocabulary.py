@@ -162,6 +162,8 @@ def test_someone_with_the_writer_now_escalates_like_the_writer(text: str, expect
         "my leg was swollen years ago but that got sorted",
         "the chest pain from my PE back in 2019 went away ages ago",
         "swelling has gone down completely now",
+        "my leg was swollen but it has gone down",
+        "my calf was sore last week, it's fine now",
         "my aunt said she had black stools once, what causes that?",
         "I used to faint as a teenager",
         "what counts as a heavy period?",
@@ -186,6 +188,10 @@ def test_history_hearsay_recovery_and_questions_about_signs_stay_info(text: str)
         ("I feel faint like I used to as a teenager", Severity.EMERGENCY),
         ("I've got the same swelling as last year", Severity.URGENT),
         ("my wee is pink like years ago", Severity.EMERGENCY),
+        ("my calf is much better but my ankle is swollen", Severity.URGENT),
+        ("my knee is fine now but my calf is red and hot", Severity.URGENT),
+        ("the swelling went away but came back today", Severity.URGENT),
+        ("the bruise cleared but my calf hurts", Severity.URGENT),
     ],
 )
 def test_the_past_does_not_hide_what_is_happening_now(text: str, expected: Severity) -> None:
