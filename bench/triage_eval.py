@@ -3,6 +3,7 @@
 Run with ``python bench/triage_eval.py`` (``make eval``). It scores four sets:
 
 * development  tests/eval/triage_cases.yaml, the messages the rules were developed against;
+* development 2  tests/eval/triage_dev2.yaml, round 2's everyday-words set (tuned on too);
 * held-out     tests/eval/triage_heldout.yaml, written before the concept rules and never tuned on
                (``--skip-heldout`` leaves it out; see tests/eval/RESULTS.md);
 * over-escalation  tests/eval/triage_overescalation.yaml, ordinary questions and chit-chat;
@@ -24,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bot.domain.triage import detect_red_flags
 from tests.eval.triage_eval import (
     CASES_PATH,
+    DEV2_PATH,
     HELDOUT_PATH,
     OVERESCALATION_PATH,
     Case,
@@ -43,7 +45,10 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5, help="timing passes over the development set")
     args = parser.parse_args()
 
-    sets: list[tuple[str, list[Case]]] = [("development", load_cases(CASES_PATH))]
+    sets: list[tuple[str, list[Case]]] = [
+        ("development", load_cases(CASES_PATH)),
+        ("development 2", load_cases(DEV2_PATH)),
+    ]
     if not args.skip_heldout:
         sets.append(("held-out", load_cases(HELDOUT_PATH)))
     sets.append(("over-escalation", load_cases(OVERESCALATION_PATH, default_label="info")))

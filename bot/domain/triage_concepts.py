@@ -14,10 +14,12 @@ How a message is read:
 3. mark every word as negated, hypothetical (a leaflet, "what if", someone in general) or part of a
    general question about the condition;
 4. a sign is present when all concepts of one of its patterns are mentioned within its window of
-   words, in any order, with none of them negated, hypothetical or general.
+   words, in any order, with none of them negated, hypothetical or general, and its clause is not
+   set in the long past ("years ago", "back in 2019") without a word of now ("now", "still").
 
-What stays uncertain is reported too: symptom-like words that reach no sign, or a sign that was only
-said in a hypothetical, so that the caller can ask "Is this happening to you now?" (SAFETY.md rule 11).
+What stays uncertain is reported too: symptom-like words, or a body part with a word of sensation or
+change, that reach no sign, so that the caller can ask "Is this happening to you now?" (SAFETY.md
+rule 11).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -132,9 +134,14 @@ class LanguagePack:
     question_start: frozenset[str]
     lead_in: frozenset[str]
     first_person: frozenset[str]
+    report_words: frozenset[str]
     topic: frozenset[str]
     post_denial: frozenset[str]
     resolved: tuple[tuple[str, ...], ...]
+    long_past: Mapping[str, tuple[tuple[str, ...], ...]]
+    recurred: tuple[tuple[str, ...], ...]
+    refer_back: frozenset[str]
+    present: frozenset[str]
     concepts: frozenset[str]
     signs: tuple[SignRule, ...]
     roles: Mapping[str, str]
@@ -237,13 +244,16 @@ def load_pack(language: str = "en") -> LanguagePack:
                 "question_start",
                 "lead_in",
                 "first_person",
+                "report_words",
+                "refer_back",
                 "topic",
+                "present",
             )
             for w in _split(ctx.get(key, ""))
         )
         | frozenset(
             w
-            for key in ("hypothetical", "generic", "resolved")
+            for key in ("hypothetical", "generic", "resolved", "long_past", "recurred")
             for phrase in ctx.get(key, ())
             for w in _fold(str(phrase)).split()
         )
@@ -277,9 +287,14 @@ def load_pack(language: str = "en") -> LanguagePack:
         question_start=_split(ctx.get("question_start", "")),
         lead_in=_split(ctx.get("lead_in", "")),
         first_person=_split(ctx.get("first_person", "")),
+        report_words=_split(ctx.get("report_words", "")),
         topic=_split(ctx.get("topic", "")),
         post_denial=_split(ctx.get("post_denial", ())),
         resolved=(),
+        long_past=_by_first(_phrases(_fold(str(p)) for p in ctx.get("long_past", ())), lambda p: p[0]),
+        present=_split(ctx.get("present", "")),
+        recurred=(),
+        refer_back=_split(ctx.get("refer_back", "")),
         concepts=frozenset(concepts),
         signs=signs,
         roles=dict(data.get("roles", {})),
@@ -300,6 +315,10 @@ def load_pack(language: str = "en") -> LanguagePack:
     object.__setattr__(pack, "exact", {k: tuple(v) for k, v in exact.items()})
     object.__setattr__(pack, "prefixed", {k: tuple(v) for k, v in prefixed.items()})
     object.__setattr__(pack, "resolved", resolved)
+    recurred = tuple(
+        tuple(pack.stem(w) for w in p) for p in _phrases(str(r).casefold() for r in ctx.get("recurred", ()))
+    )
+    object.__setattr__(pack, "recurred", recurred)
     return pack
 
 
@@ -405,17 +424,18 @@ def _correct_cached(language: str, word: str, *, real: bool) -> str:
         found = [c for c in found if _is_subsequence(word, c[0]) or sorted(c[0]) == sorted(word)]
     if not found:
         return word
-    # Ties go to the likeliest slip: swapped letters ("herat" -> heart, not heat), a dropped letter
-    # ("blod" -> blood), a doubled one ("raccing" -> racing); then to a symptom word rather than an
-    # ordinary one, towards caution; then the closest length.
+    # Ties go to the commonest slips, a dropped letter or two swapped ("sice" -> since, not sick);
+    # among those to a symptom word, towards caution ("blak" -> black, not balk; "pluse" -> pulse, not
+    # pluses); then to swapped letters ("herat" -> heart, not heat), a doubled one ("raccing" ->
+    # racing); then the closest length.
     best = min(
         found,
         key=lambda c: (
             c[1],
-            sorted(c[0]) != sorted(word),
-            not _is_subsequence(word, c[0]),
-            not _is_subsequence(c[0], word),
+            not (_is_subsequence(word, c[0]) or sorted(c[0]) == sorted(word)),
             c[0] not in pack.vocabulary,
+            sorted(c[0]) != sorted(word),
+            not _is_subsequence(c[0], word),
             abs(len(c[0]) - len(word)),
             c[0],
         ),
@@ -591,20 +611,75 @@ def _denied_after(pack: LanguagePack, tokens: Sequence[str], end: int) -> bool:
 
 
 _END: Final = "<end>"
+_YEAR: Final = "<year>"
 
 
-def _resolved(pack: LanguagePack, stems: Sequence[str], span: tuple[int, int]) -> bool:
-    """Tell whether the sentence holding ``span`` says the sign went away ("<end>": sentence end)."""
-    for start, end in _sentences(stems):
-        if not start <= span[0] < end:
-            continue
-        for i in range(start, end):
+def _clause(pack: LanguagePack, tokens: Sequence[str], span: tuple[int, int]) -> tuple[int, int]:
+    """Return the clause around ``span``: bounded by sentence ends, "but"-like words, and a comma or
+    "and" that starts a new clause ("I had a PE in 2019 and now my chest hurts" is two clauses)."""
+    start = span[0]
+    while start > 0 and not _ends_scope(pack, tokens, start - 1, and_ends=False):
+        start -= 1
+    end = span[1]
+    while end < len(tokens) and not _ends_scope(pack, tokens, end, and_ends=False):
+        end += 1
+    return start, end
+
+
+def _phrase_at(tokens: Sequence[str], i: int, phrase: tuple[str, ...]) -> bool:
+    if i + len(phrase) > len(tokens):
+        return False
+    for word, tok in zip(phrase, tokens[i : i + len(phrase)], strict=True):
+        if word == _YEAR:
+            if not (tok.isdigit() and len(tok) == 4 and 1900 <= int(tok) <= 2099):
+                return False
+        elif word != tok:
+            return False
+    return True
+
+
+def _long_past(pack: LanguagePack, tokens: Sequence[str], span: tuple[int, int]) -> bool:
+    """Tell whether the clause holding ``span`` sets it in the past ("years ago", "back in 2019")
+    and says nothing of now ("now", "still", "again", "today")."""
+    start, end = _clause(pack, tokens, span)
+    clause = tokens[start:end]
+    if any(t in pack.present for t in clause):
+        return False
+    # "never used to be" contrasts the past with now: a negated marker does not count
+    return any(
+        _phrase_at(clause, i, phrase) and not (i and clause[i - 1] in pack.negators)
+        for i in range(len(clause))
+        for phrase in (*pack.long_past.get(clause[i], ()), *pack.long_past.get(_YEAR, ()))
+    )
+
+
+def _resolved(pack: LanguagePack, tokens: Sequence[str], stems: Sequence[str], span: tuple[int, int]) -> bool:
+    """Tell whether the clause holding ``span`` says the sign went away ("<end>": clause end).
+
+    The clause, not the sentence: "my calf is much better but my ankle is swollen" still reports a
+    swollen ankle. The next clause counts too when it points back at the sign ("my leg was swollen
+    but it has gone down"), and nothing is over if the sentence says it came back.
+    """
+    if any(
+        tuple(stems[i : i + len(p)]) == p for i in range(len(stems)) for p in pack.recurred
+    ) and not _long_past(pack, tokens, span):
+        return False
+    clauses = [_clause(pack, tokens, span)]
+    end = clauses[0][1]
+    nxt = end + 1
+    while nxt < len(tokens) and tokens[nxt] in _PUNCT:
+        nxt += 1
+    points_back = nxt < len(tokens) and tokens[nxt] in pack.refer_back
+    if end < len(tokens) and tokens[end] not in _SENTENCE_END and points_back:
+        clauses.append(_clause(pack, tokens, (nxt, nxt + 1)))
+    for start, stop in clauses:
+        for i in range(start, stop):
             for phrase in pack.resolved:
                 words = phrase[:-1] if phrase[-1] == _END else phrase
                 if tuple(stems[i : i + len(words)]) != words:
                     continue
                 after = i + len(words)
-                if phrase[-1] != _END or after >= end or stems[after] in _PUNCT:
+                if phrase[-1] != _END or after >= stop or stems[after] in _PUNCT:
                     return True
     return False
 
@@ -614,14 +689,16 @@ def _match(
     by_concept: Mapping[str, list[Mention]],
     tokens: Sequence[str],
     words_before: Sequence[int],
-) -> tuple[int, int] | None:
-    """Return the span of the first combination of mentions that fits the pattern's window.
+) -> Iterator[tuple[int, int]]:
+    """Yield the span of every combination of mentions that fits the pattern's window.
 
     The window counts words, not punctuation: "blood, a lot of it, when I coughed" is 8 words.
+    Every span, not only the first: in "the bruise cleared but my calf hurts" the first fit (bruise +
+    calf) has passed, the second (calf + hurts) has not.
     """
     lists = [by_concept.get(c, []) for c in pattern.concepts]
     if not all(lists):
-        return None
+        return
     for combo in itertools.islice(itertools.product(*lists), 2000):
         start = min(m.start for m in combo)
         end = max(m.end for m in combo)
@@ -631,8 +708,7 @@ def _match(
             continue
         if pattern.number is not None and not _number_near(pattern, tokens, start, end):
             continue
-        return (start, end)
-    return None
+        yield (start, end)
 
 
 def _number_near(pattern: Pattern, tokens: Sequence[str], start: int, end: int) -> bool:
@@ -664,26 +740,60 @@ def _find(
         for pattern in rule.patterns:
             if pattern.unless & present:
                 continue
-            span = _match(pattern, by_concept, tokens, words_before)
-            if span is None or _denied_after(pack, tokens, span[1]):
-                continue
-            if rule.resolvable and _resolved(pack, stems, span):
-                continue
-            found.add(rule.sign)
-            break
+            if any(
+                not _denied_after(pack, tokens, span[1])
+                and not (rule.resolvable and _resolved(pack, tokens, stems, span))
+                and not _long_past(pack, tokens, span)
+                for span in _match(pattern, by_concept, tokens, words_before)
+            ):
+                found.add(rule.sign)
+                break
     return found
 
 
 def _doubt(pack: LanguagePack, tokens: Sequence[str], mentions: Sequence[Mention], ctx: _Context) -> bool:
-    """Tell whether a sentence uses symptom-like words about the writer without reassurance."""
-    symptom, reassured = pack.roles.get("symptom_like"), pack.roles.get("reassured")
+    """Tell whether a sentence reports something about a body now without reaching a sign.
+
+    Doubt comes from a symptom-like word ("weird", "dizzy", "I feel awful"), or from a body part or
+    function together with a word of sensation or change within ``body_window`` words ("my nose has
+    been pouring", "my toes are tingly"). No doubt comes from a sentence that reassures, that is a
+    clear question about signs in general or that asks about nobody in particular ("does apixaban
+    cause nosebleeds?"), or from a clause set in the long past ("years ago").
+    """
+    roles = pack.roles
+    symptom, reassured = roles.get("symptom_like"), roles.get("reassured")
+    body, change = roles.get("body_part"), roles.get("body_change")
+    window = int(roles.get("body_window", DEFAULT_WINDOW))
     for start, end in _sentences(tokens):
-        inside = [m for m in mentions if start <= m.start < end]
-        if any(m.concept == reassured and not ctx.negated[m.start] for m in inside):
+        inside = [m for m in mentions if start <= m.start < end and _usable(m, ctx)]
+        # "gone" reassures; "gone white" does not
+        changed_at = {m.start for m in inside if m.concept == change}
+        if _asks_without_reporting(pack, tokens[start:end]) or any(
+            m.concept == reassured and m.end not in changed_at for m in inside
+        ):
             continue
-        if any(m.concept == symptom and _usable(m, ctx) for m in inside):
+        inside = [m for m in inside if not _long_past(pack, tokens, (m.start, m.end))]
+        if any(m.concept == symptom for m in inside):
+            return True
+        parts = [m for m in inside if m.concept == body]
+        changes = [m for m in inside if m.concept == change]
+        if any(abs(p.start - c.start) <= window and p.start != c.start for p in parts for c in changes):
             return True
     return False
+
+
+def _asks_without_reporting(pack: LanguagePack, sentence: Sequence[str]) -> bool:
+    """Tell whether a sentence is a question that reports nothing ("does the pill cause a headache?"):
+    it starts with a question word and names nobody ("I", "my", "my husband", "his") who could have
+    the symptom. "Can I take paracetamol for a headache?" still gets asked: the writer may have one."""
+    words = [t for t in sentence if t not in _PUNCT]
+    while words and words[0] in pack.lead_in:
+        words.pop(0)
+    return (
+        bool(words)
+        and words[0] in pack.question_start
+        and not any(t in pack.report_words or t in pack.first_person for t in words)
+    )
 
 
 def read(text: str, pack: LanguagePack, *, on_blood_thinners: bool | None = None) -> Reading:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.domain.triage import Severity
-from tests.eval.triage_eval import OVERESCALATION_PATH, Report, evaluate, load_cases, summary
+from tests.eval.triage_eval import DEV2_PATH, OVERESCALATION_PATH, Report, evaluate, load_cases, summary
 
 
 @pytest.fixture(scope="module")
@@ -41,3 +41,37 @@ def test_ordinary_questions_and_chit_chat_are_not_escalated() -> None:
     over = evaluate(load_cases(OVERESCALATION_PATH, default_label="info"))
     assert len(over.outcomes) >= 100
     assert over.info_specificity >= 0.95, summary(over, show=[Severity.INFO])
+
+
+# --- the second development set (round 2): everyday words, relatives now, past symptoms -----------
+
+
+@pytest.fixture(scope="module")
+def dev2() -> Report:
+    return evaluate(load_cases(DEV2_PATH))
+
+
+def test_dev2_is_big_and_unique(dev2: Report) -> None:
+    texts = [o.case.text for o in dev2.outcomes]
+    assert len(texts) >= 150
+    assert len(set(texts)) == len(texts)
+    assert dev2.total(Severity.INFO) >= 30
+    assert not set(texts) & {c.text for c in load_cases()}
+
+
+def test_dev2_emergencies_are_caught_or_asked_about(dev2: Report) -> None:
+    # Every emergency escalates, except at most one that the safety net asks about (a runny nose or a
+    # nosebleed: "my nose has been pouring for half an hour" is honestly ambiguous).
+    missed = [o for o in dev2.misses if o.case.expected is Severity.EMERGENCY]
+    assert dev2.emergency_recall >= 0.98, summary(dev2, show=[Severity.EMERGENCY])
+    assert all(o.uncertain for o in missed), summary(dev2, show=[Severity.EMERGENCY])
+
+
+def test_dev2_urgent_cases_are_caught(dev2: Report) -> None:
+    assert dev2.urgent_recall == 1.0, summary(dev2, show=[Severity.URGENT])
+
+
+def test_dev2_info_is_rarely_escalated_or_asked_about(dev2: Report) -> None:
+    assert dev2.info_specificity >= 0.95, summary(dev2, show=[Severity.INFO])
+    info = [o for o in dev2.outcomes if o.case.expected is Severity.INFO]
+    assert sum(o.uncertain for o in info) <= 0.1 * len(info)

@@ -6,7 +6,7 @@ import pytest
 
 from bot.domain.triage import Severity
 from tests.eval.triage_eval import Report, evaluate, summary
-from tests.eval.triage_paraphrase import SIGNS, all_cases, negative_cases, positive_cases
+from tests.eval.triage_paraphrase import PAST, SIGNS, all_cases, negative_cases, positive_cases
 
 
 @pytest.fixture(scope="module")
@@ -36,3 +36,15 @@ def test_urgent_recall_is_at_least_99_percent(report: Report) -> None:
 
 def test_negated_and_general_variants_do_not_escalate(report: Report) -> None:
     assert report.info_specificity >= 0.98, summary(report, show=[Severity.INFO])
+
+
+def test_every_sign_has_reports_about_someone_with_the_writer() -> None:
+    assert all(sign.others for sign in SIGNS)
+    texts = {c.text for _, c in positive_cases()}
+    assert all(other in texts for sign in SIGNS for other in sign.others)
+
+
+def test_past_and_recovered_variants_are_in_the_suite() -> None:
+    texts = [c.text for _, c in negative_cases()]
+    for template in PAST:
+        assert sum(t == template.format(noun=s.noun) for s in SIGNS for t in texts) == 2 * len(SIGNS)

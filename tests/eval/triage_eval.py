@@ -13,6 +13,7 @@ from bot.domain.triage import Severity, detect_red_flags
 EVAL_DIR = Path(__file__).resolve().parent
 CASES_PATH = EVAL_DIR / "triage_cases.yaml"
 HELDOUT_PATH = EVAL_DIR / "triage_heldout.yaml"
+DEV2_PATH = EVAL_DIR / "triage_dev2.yaml"
 OVERESCALATION_PATH = EVAL_DIR / "triage_overescalation.yaml"
 LABELS: Mapping[str, Severity] = {
     "emergency": Severity.EMERGENCY,

@@ -1,9 +1,11 @@
 """A deterministic paraphrase suite for the red-flag detector: thousands of messages, built systematically.
 
-Each emergency and urgent sign x several lay wordings x context around it (a preamble, medicine names,
-times, "since this morning", a question at the end) x with or without a typo in a symptom word, plus
-negated ("I don't have ...") and general or hypothetical ("can a clot cause ...?") variants that must
-not escalate. The same inputs always give the same messages (the typo positions come from a seeded
+Each emergency and urgent sign x several lay wordings (round 2: slang, metaphors and similes too) x
+context around it (a preamble, medicine names, times, "since this morning", a question at the end) x
+with or without a typo in a symptom word; present-tense reports about someone with the writer ("my
+husband is wheezing"); plus negated ("I don't have ..."), general or hypothetical ("can a clot cause
+...?") and past or recovered ("... years ago but that got sorted") variants that must not escalate.
+The same inputs always give the same messages (the typo positions come from a seeded
 random generator), so a failure can be reproduced exactly.
 """
 
@@ -30,6 +32,9 @@ class SignWordings:
     on_thinner: Severity
     off_thinner: Severity
     unknown: Severity
+    # Round 2: present-tense reports about someone who is with the writer ("my husband is wheezing"):
+    # they escalate like a first-person report; the relative's blood-thinner status is not known.
+    others: Sequence[str] = ()
 
 
 SIGNS: tuple[SignWordings, ...] = (
@@ -45,10 +50,21 @@ SIGNS: tuple[SignWordings, ...] = (
             "struggling to breathe",
             "my breathing has gone fast and shallow",
             "can't catch my breath at all",
+            "I'm huffing and puffing sitting down",
+            "totally out of puff",
+            "it feels like I'm drowning",
+            "I'm wheezing and can hardly talk",
+            "I can't fill my lungs",
         ],
         E,
         E,
         E,
+        [
+            "my husband is wheezing and can hardly talk",
+            "mum is gasping for air",
+            "my dad can't catch his breath",
+            "my wife is not breathing properly",
+        ],
     ),
     SignWordings(
         "chest_pain",
@@ -62,10 +78,19 @@ SIGNS: tuple[SignWordings, ...] = (
             "my chest feels heavy and sore",
             "stabbing chest pain",
             "chest is really painful when I cough",
+            "my chest is paining",
+            "like a knife in my ribs when I breathe in",
+            "feels like someone is sitting on my chest",
+            "a band squeezing my chest",
         ],
         E,
         E,
         E,
+        [
+            "my husband says his chest hurts",
+            "dad has crushing pain in his chest",
+            "my mum's chest feels tight and heavy",
+        ],
     ),
     SignWordings(
         "fast_heartbeat",
@@ -78,10 +103,18 @@ SIGNS: tuple[SignWordings, ...] = (
             "my pulse is 130",
             "my heart keeps fluttering and skipping",
             "heart is thumping like crazy",
+            "my ticker is going like the clappers",
+            "my heart is doing somersaults",
+            "heart going ten to the dozen",
         ],
         E,
         E,
         E,
+        [
+            "my wife's heart is racing",
+            "dad's heart is pounding really fast",
+            "my son's heartbeat is all over the place",
+        ],
     ),
     SignWordings(
         "coughing_blood",
@@ -93,10 +126,17 @@ SIGNS: tuple[SignWordings, ...] = (
             "blood came up with my cough",
             "coughing up pink spit",
             "streaks of blood in my mucus after coughing",
+            "hawked up red stuff",
+            "my phlegm has gone rusty",
+            "coughed up a mouthful of blood",
         ],
         E,
         E,
         E,
+        [
+            "my husband is coughing up blood",
+            "grandad coughed up blood just now",
+        ],
     ),
     SignWordings(
         "fainting",
@@ -109,10 +149,19 @@ SIGNS: tuple[SignWordings, ...] = (
             "I feel like I'm going to faint",
             "I collapsed on the floor",
             "I feel woozy and faint",
+            "I keeled over",
+            "I hit the deck in the kitchen",
+            "I greyed out when I stood up",
+            "I feel giddy",
         ],
         E,
         E,
         E,
+        [
+            "my husband just collapsed",
+            "mum passed out in the garden",
+            "dad keeled over and is only just coming round",
+        ],
     ),
     SignWordings(
         "bleeding_vomit",
@@ -124,10 +173,17 @@ SIGNS: tuple[SignWordings, ...] = (
             "I vomited something that looked like coffee grounds",
             "I was sick and it was bright red",
             "puked up blood",
+            "I chundered and it was red",
+            "barfed up stuff like coffee granules",
+            "been sick with bits like tea leaves",
         ],
         E,
         E,
         E,
+        [
+            "my son is vomiting blood",
+            "my wife threw up blood",
+        ],
     ),
     SignWordings(
         "bleeding_stool",
@@ -139,10 +195,17 @@ SIGNS: tuple[SignWordings, ...] = (
             "blood in the toilet after I went",
             "my stool is very dark, almost black",
             "red blood when I wipe my bottom",
+            "my number twos are jet black",
+            "bowel motion like tar",
+            "blood on the loo roll",
         ],
         E,
         U,
         E,
+        [
+            "dad's poo is black",
+            "my husband has blood in his stool",
+        ],
     ),
     SignWordings(
         "bleeding_urine",
@@ -154,10 +217,17 @@ SIGNS: tuple[SignWordings, ...] = (
             "my urine has gone red",
             "peeing blood",
             "my urine is brown like tea",
+            "my wee looks like red wine",
+            "my pee is the colour of coke",
+            "my urine looks like cranberry juice",
         ],
         E,
         U,
         E,
+        [
+            "mum's wee is pink",
+            "my husband's pee looks like cola",
+        ],
     ),
     SignWordings(
         "bleeding_wont_stop",
@@ -169,10 +239,17 @@ SIGNS: tuple[SignWordings, ...] = (
             "the bleeding hasn't stopped for an hour",
             "my gums keep bleeding and won't stop",
             "blood is pouring from the cut",
+            "I've soaked a tea towel and it's still bleeding",
+            "gums bleeding nonstop",
+            "my finger is dripping blood and won't clot",
         ],
         E,
         U,
         E,
+        [
+            "my dad's cut won't stop bleeding",
+            "my son's nosebleed won't stop",
+        ],
     ),
     SignWordings(
         "severe_headache",
@@ -183,10 +260,17 @@ SIGNS: tuple[SignWordings, ...] = (
             "my head is pounding",
             "a terrible headache came on suddenly",
             "excruciating headache",
+            "headache like being hit with a bat",
+            "my head feels like it's going to explode",
+            "thunderclap headache",
         ],
         E,
         U,
         E,
+        [
+            "my wife has the worst headache of her life",
+            "dad has a sudden severe headache",
+        ],
     ),
     SignWordings(
         "head_injury",
@@ -197,10 +281,17 @@ SIGNS: tuple[SignWordings, ...] = (
             "I fell and knocked my head",
             "bumped my head hard on the cupboard",
             "I slipped and smacked my head on the floor",
+            "I walloped my head on the cupboard",
+            "I tripped and cracked my head on the kerb",
+            "bonked my head on the car door",
         ],
         E,
         U,
         E,
+        [
+            "dad fell and hit his head",
+            "my husband banged his head",
+        ],
     ),
     SignWordings(
         "leg_swelling",
@@ -212,10 +303,17 @@ SIGNS: tuple[SignWordings, ...] = (
             "my left leg looks puffy",
             "swelling in my right calf",
             "my arm is swollen",
+            "my leg has ballooned",
+            "one ankle has puffed up like a balloon",
+            "my calf is twice the size of the other",
         ],
         U,
         U,
         U,
+        [
+            "dad's leg has ballooned since his op",
+            "my wife's ankle is swollen",
+        ],
     ),
     SignWordings(
         "leg_pain",
@@ -227,10 +325,17 @@ SIGNS: tuple[SignWordings, ...] = (
             "cramp in my calf that won't go",
             "the back of my knee is tender",
             "my leg is sore when I walk",
+            "my calf is paining",
+            "a charley horse in my calf",
+            "niggling ache behind my knee",
         ],
         U,
         U,
         U,
+        [
+            "my husband's calf is killing him",
+            "mum's leg is really sore",
+        ],
     ),
     SignWordings(
         "warm_skin",
@@ -240,10 +345,16 @@ SIGNS: tuple[SignWordings, ...] = (
             "my calf is warm to touch",
             "the skin on my leg is warm",
             "my ankle feels hotter than the other",
+            "my calf is roasting",
+            "heat is coming off my shin",
         ],
         U,
         U,
         U,
+        [
+            "dad's leg feels hot",
+            "my wife's calf is warm to touch",
+        ],
     ),
     SignWordings(
         "red_skin",
@@ -254,10 +365,16 @@ SIGNS: tuple[SignWordings, ...] = (
             "my leg looks purple",
             "a red patch on my shin",
             "my calf has gone a darker colour",
+            "my calf has gone a purply colour",
+            "my ankle has gone an angry red",
         ],
         U,
         U,
         U,
+        [
+            "my husband's leg has gone red",
+            "dad's calf looks purple",
+        ],
     ),
     SignWordings(
         "hard_vein",
@@ -267,10 +384,16 @@ SIGNS: tuple[SignWordings, ...] = (
             "the vein is sore and lumpy",
             "there's a hard lump in my calf",
             "my veins feel hard and tender",
+            "there's a vein in my calf like a rope",
+            "the vein on my arm is rock hard",
         ],
         U,
         U,
         U,
+        [
+            "mum's vein feels hard",
+            "my husband has a hard lump in his calf",
+        ],
     ),
     SignWordings(
         "heavy_period",
@@ -280,10 +403,15 @@ SIGNS: tuple[SignWordings, ...] = (
             "I'm soaking through a pad every hour",
             "very heavy period with big clots",
             "my periods have got much heavier",
+            "I'm flooding through a super pad every hour",
+            "my period is so heavy I'm bleeding through my clothes",
         ],
         U,
         U,
         U,
+        [
+            "my daughter's period is really heavy",
+        ],
     ),
 )
 
@@ -308,6 +436,13 @@ NEGATIONS: tuple[str, ...] = (
     "no {noun} at all, just checking in",
     "I haven't had any {noun}",
     "not had {noun}, thankfully",
+)
+# Round 2: history, hearsay and recovery - nothing is happening now, so none may escalate.
+PAST: tuple[str, ...] = (
+    "I had {noun} years ago but that got sorted",
+    "back in 2019 I had {noun}, it went away ages ago",
+    "my aunt said she had {noun} once, what causes that?",
+    "I used to get {noun} as a teenager",
 )
 GENERAL: tuple[str, ...] = (
     "can a clot cause {noun}?",
@@ -366,12 +501,17 @@ def positive_cases() -> Iterator[tuple[str, Case]]:
                             sign.sign,
                             Case(text=text, expected=_label(sign, thinners), on_blood_thinners=thinners),
                         )
+        # Someone with the writer, now: the same preambles and tails, the relative's status unknown.
+        for other in sign.others:
+            for preamble in ("", "help, ", "please help. "):
+                for tail in ("", " right now", " and I'm scared", ". what do I do?"):
+                    yield sign.sign, Case(text=preamble + other + tail, expected=sign.unknown)
 
 
 def negative_cases() -> Iterator[tuple[str, Case]]:
-    """Yield (sign, case) for negated and general/hypothetical mentions: none may escalate."""
+    """Yield (sign, case) for negated, general/hypothetical and past mentions: none may escalate."""
     for sign in SIGNS:
-        for template in NEGATIONS + GENERAL:
+        for template in NEGATIONS + GENERAL + PAST:
             text = template.format(noun=sign.noun)
             yield sign.sign, Case(text=text, expected=INFO, on_blood_thinners=None)
             yield sign.sign, Case(text=text, expected=INFO, on_blood_thinners=True)
