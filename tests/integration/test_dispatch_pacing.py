@@ -13,12 +13,15 @@ from bot.db.uow import SqlUnitOfWork
 from bot.domain.clock import FixedClock
 from bot.domain.reminders import ReminderPolicy
 from bot.services.dispatcher import SENT, ChatPace, Dispatcher, MissedSummary, ReminderMessage, SendResult
+from bot.services.reminders import MAX_PLANS_PER_USER
 from tests.integration.test_dispatcher import FakeSender, build_world
 
 T0 = datetime(2026, 11, 27, 5, 0, tzinfo=UTC)  # 06:00 in Berlin
 DUE = datetime(2026, 11, 27, 7, 0, tzinfo=UTC)  # 08:00 in Berlin
 BUSY = 700
 OTHERS = range(701, 731)
+# As many plans as one person may keep (MAX_PLANS_PER_USER), all due at once: more than a slice.
+BUSY_PLANS = MAX_PLANS_PER_USER
 
 
 def _key(message: ReminderMessage) -> tuple[int, str, object]:
@@ -31,7 +34,7 @@ async def test_a_chat_with_many_due_reminders_holds_no_one_up_and_gets_each_once
         engine, clock, batch_size=16, chat_pace=ChatPace(burst=3, period=timedelta(seconds=3))
     )
     await world.user(BUSY)
-    for n in range(40):
+    for n in range(BUSY_PLANS):
         await world.add(BUSY, f"med{n:02d}", time(8))
     for user in OTHERS:
         await world.user(user)
@@ -50,7 +53,7 @@ async def test_a_chat_with_many_due_reminders_holds_no_one_up_and_gets_each_once
     # Then about one a second, as Telegram allows in one chat; never a second copy of anything.
     at = DUE
     per_second: list[int] = []
-    while len(world.sender.messages) < 40 + len(OTHERS):
+    while len(world.sender.messages) < BUSY_PLANS + len(OTHERS):
         at += timedelta(seconds=1)
         assert at < DUE + timedelta(minutes=2), "the busy chat's reminders stopped coming"
         before = len(world.sender.messages)
@@ -59,7 +62,7 @@ async def test_a_chat_with_many_due_reminders_holds_no_one_up_and_gets_each_once
     assert max(per_second) <= 1
     copies = Counter(_key(m) for m in world.sender.messages)
     assert all(n == 1 for n in copies.values()), copies.most_common(3)
-    assert len(copies) == 40 + len(OTHERS)
+    assert len(copies) == BUSY_PLANS + len(OTHERS)
 
 
 def _dispatcher(engine: AsyncEngine, policy: ReminderPolicy, clock: FixedClock) -> Dispatcher:
