@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from importlib import resources
 from zoneinfo import ZoneInfo, available_timezones
@@ -251,6 +251,16 @@ def zone_label(zone: str, now: datetime) -> str:
         return offset_label(zone, now)
     return zone
 
+
+def display_zone(zone: str) -> str:
+    """Name a stored zone for people: "UTC+1" for Etc/GMT-1 (a fixed offset needs no clock), else as is."""
+    if zone.startswith("Etc/") or zone == "UTC":
+        return offset_label(zone, _ANY_INSTANT)
+    return zone
+
+
+# Etc/ zones never change their offset, so any instant names them correctly.
+_ANY_INSTANT = datetime(2000, 1, 1, tzinfo=UTC)
 
 # Punctuation dropped, hyphens made spaces: "Aix-en-Provence" -> "aix en provence".
 _PLACE_TABLE = str.maketrans({"'": None, "’": None, ".": None, ",": None, "-": " "})

@@ -13,6 +13,7 @@ from html import escape
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
 
 from bot.domain.countries import Country
+from bot.domain.timezones import display_zone
 from bot.views.callbacks import encode
 
 
@@ -182,7 +183,7 @@ def render_settings(
 ) -> str:
     """Render /settings."""
     country_text = f"{country.flag} {escape(country.name)}" if country else "not set"
-    zone_text = f"{escape(zone)} (now {escape(local_time or '')})" if zone else "not set"
+    zone_text = f"{escape(display_zone(zone))} (now {escape(local_time or '')})" if zone else "not set"
     lines = ["<b>Your settings</b>", "", f"Country: {country_text}"]
     if emergency_line:
         lines.append(f"Emergency number: {emergency_line}")

@@ -19,6 +19,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.domain.commands import MAX_TIMES_PER_DAY, ErrorKey, ParseError
 from bot.domain.reminders import Action, OccurrenceStatus, ReminderKind
+from bot.domain.timezones import display_zone
 from bot.services.dispatcher import MissedSummary, PhaseEnd, ReminderMessage
 from bot.services.reminders import (
     AnswerResult,
@@ -413,7 +414,7 @@ def render_plan_added(added: PlanAdded) -> str:
     plan = added.plan
     lines = [
         f"✅ Reminder added: <b>{_what(plan.kind, plan.name, plan.dose)}</b> at {times_text(plan.times)} "
-        f"every day ({escape(plan.timezone)} time){_days(plan)}."
+        f"every day ({escape(display_zone(plan.timezone))} time){_days(plan)}."
     ]
     if added.not_today:
         lines.append(
@@ -473,7 +474,7 @@ def render_timezone_required(kept: bool) -> str:
 
 def render_pending_added_intro(zone: str) -> str:
     """Introduce a reminder added after the time zone was set."""
-    return f"Your time zone is now {escape(zone)}, so I've added the reminder you asked for:"
+    return f"Your time zone is now {escape(display_zone(zone))}, so I've added the reminder you asked for:"
 
 
 def render_stockings_usage() -> str:
@@ -488,7 +489,8 @@ def render_stockings_set(result: StockingsSet) -> str:
     """Confirm stocking reminders."""
     return (
         f"🧦 Stocking reminders set: put them on at {times_text(result.on.times)}, take them off at "
-        f"{times_text(result.off.times)} ({escape(result.on.timezone)} time). See all with /reminders."
+        f"{times_text(result.off.times)} ({escape(display_zone(result.on.timezone))} time). "
+        "See all with /reminders."
     )
 
 
@@ -652,7 +654,7 @@ def render_plans(plans: Sequence[PlanInfo], page: int = 0) -> str:
     zones = sorted({p.timezone for p in plans})
     page, first, end = _page_bounds(plans, page)
     pages = page_count(plans)
-    title = f"<b>Your reminders</b> ({escape(', '.join(zones))} time)"
+    title = f"<b>Your reminders</b> ({escape(', '.join(display_zone(z) for z in zones))} time)"
     if pages > 1:
         title += f" — page {page + 1} of {pages}, {len(plans)} reminders"
     lines = [title, ""]
@@ -762,7 +764,7 @@ def render_history(history: History, follow_up_minutes: int) -> str:
         rows.append(f"{day_text(d.day):<10} {d.taken:>5} {d.late:>4} {d.missed:>6} {d.skipped:>7}")
     open_now = sum(d.open for d in history.days)
     lines = [
-        f"<b>Your doses, last {len(history.days)} days</b> ({escape(history.timezone)} time)",
+        f"<b>Your doses, last {len(history.days)} days</b> ({escape(display_zone(history.timezone))} time)",
         f"<pre>{escape(chr(10).join(rows))}</pre>",
         f"Late = taken more than {follow_up_minutes} minutes after the reminder, "
         "or after it was marked missed.",
@@ -775,7 +777,7 @@ def render_history(history: History, follow_up_minutes: int) -> str:
 
 def history_caption(history: History) -> str:
     """Caption of the history chart."""
-    return f"Doses per day, last {len(history.days)} days ({escape(history.timezone)} time)"
+    return f"Doses per day, last {len(history.days)} days ({escape(display_zone(history.timezone))} time)"
 
 
 def render_history_chart(history: History) -> bytes:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.domain.timezones import is_valid_zone, resolve_timezone, timezone_at, zones_for_country
+from bot.domain.timezones import display_zone, is_valid_zone, resolve_timezone, timezone_at, zones_for_country
 
 SUMMER = datetime(2026, 7, 1, 12, tzinfo=UTC)
 WINTER = datetime(2026, 1, 15, 12, tzinfo=UTC)
@@ -178,3 +178,18 @@ def test_offsets_on_the_real_dst_dates() -> None:
     # An offset typed on the day the clocks change finds the country's real zone, which follows DST.
     assert resolve_timezone("UTC+2", country="DE", now=after).zone == "Europe/Berlin"
     assert resolve_timezone("UTC+1", country="DE", now=before).zone == "Europe/Berlin"
+
+
+@pytest.mark.parametrize(
+    ("zone", "shown"),
+    [("Etc/GMT-1", "UTC+1"), ("Etc/GMT+5", "UTC-5"), ("UTC", "UTC"), ("Europe/Berlin", "Europe/Berlin")],
+)
+def test_stored_zones_are_shown_the_way_people_write_them(zone: str, shown: str) -> None:
+    assert display_zone(zone) == shown
+
+
+def test_reminder_list_never_shows_the_inverted_posix_name() -> None:
+    from bot.views.reminders import render_pending_added_intro
+
+    assert "Etc/GMT" not in render_pending_added_intro("Etc/GMT-1")
+    assert "UTC+1" in render_pending_added_intro("Etc/GMT-1")
