@@ -44,7 +44,8 @@ async def test_dose_questions_never_get_a_dose(bot: BotHarness) -> None:
 
 async def test_out_of_scope_is_refused_with_topic_buttons(bot: BotHarness) -> None:
     (reply,) = await bot.send(USER, "who won the football last night")
-    assert "pharmacist or doctor can help" in reply.plain_text
+    assert "pharmacist or your doctor" in reply.plain_text
+    assert "information" not in reply.plain_text
     assert reply.buttons
 
 

@@ -143,15 +143,17 @@ def test_typos_are_repaired(retriever: Retriever, question: str, topic_id: str) 
         "how tall is mount everest",
         "what are the symptoms of flu",
         "can i take ibuprofen for a hangover",
-        "how do i get a flu jab",
         "what is a normal blood pressure",
+        "how do i fix my car",
+        "how do I lower my car insurance",
     ],
 )
 def test_off_topic_questions_are_refused_not_guessed(retriever: Retriever, question: str) -> None:
     answer = retriever.answer(question)
     assert answer.topic_id is None
     assert answer.reason == "no_match"
-    assert answer.alternatives == ()
+    # A refusal may offer the nearest topics as "Did you mean ...?", never the answer itself.
+    assert len(answer.alternatives) <= 3
 
 
 @pytest.mark.parametrize("question", ["", "   ", "?!", "the and of", "👍"])

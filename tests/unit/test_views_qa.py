@@ -228,7 +228,8 @@ def test_no_answer_reply_points_to_people_and_topics(content: ContentBase) -> No
     text = render_no_answer()
     assert_telegram_html(text)
     assert NO_ANSWER in text
-    assert "pharmacist or doctor" in text
+    assert "pharmacist or your doctor" in text
+    assert "don't cover" in text
     assert "/topics" in text
     result = QAResult(topic=None, score=0.0, reason="no_match", related=())
     assert render_answer(result) == text
