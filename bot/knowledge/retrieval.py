@@ -43,6 +43,9 @@ DEFAULT_THRESHOLD: Final = 0.45
 MAX_ALTERNATIVES: Final = 3
 # How many of the top-ranked topics are checked before the question is refused.
 CANDIDATES: Final = 5
+# A top candidate explaining less than BARE_MATCH gives way to one explaining OVERTAKE more.
+BARE_MATCH: Final = 0.6
+OVERTAKE: Final = 0.4
 # A runner-up within this much of the chosen topic's confidence is offered as "Did you mean ...?".
 CLOSE_CALL_MARGIN: Final = 0.05
 # ... and ranks within this share of the chosen topic's BM25 score.
@@ -52,16 +55,15 @@ SUGGEST_FLOOR: Final = 0.3
 # Messages with more informative words than this are also read sentence by sentence.
 LONG_QUESTION_STEMS: Final = 8
 # Sections: words of the section's text count this much against its heading and example questions;
-# the best section must score at least MIN_SECTION_SCORE and SECTION_LEAD times the runner-up.
+# the best section must lead the runner-up by at least MIN_SECTION_LEAD (IDF-weighted words).
 WEAK_SECTION_WEIGHT: Final = 0.3
-MIN_SECTION_SCORE: Final = 1.0
-SECTION_LEAD: Final = 1.2
+MIN_SECTION_LEAD: Final = 0.4
 # A follow-up is short: "and for how long?", "what about at night?".
 MAX_FOLLOW_UP_STEMS: Final = 4
 _FOLLOW_UP_START: Final = re.compile(
     r"^(?:and|also|but|so|what about|how about|what if|and if|and what about|then|ok and|okay and)\b"
 )
-_SENTENCE_END: Final = re.compile(r"[.?!;\n]+")
+_SENTENCE: Final = re.compile(r"[^.?!;\n]+[.?!;\n]*")
 # Stemming "fitted" (stockings) to "fit" made "I'm fit and healthy" a stockings question.
 STEM_EXCEPTIONS: Final = {"fitted": "fitted", "fitting": "fitted", "fitness": "fitness"}
 _MAX_QUESTION_CHARS: Final = 1000
@@ -136,7 +138,8 @@ LAY_TERMS: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
                     "cant breathe", "catch my breath", "struggling to breathe")),
     ("vegetables", ("veg", "veggies", "greens", "vegetable")),
     ("dissolve", ("dissolves", "dissolving", "dissolved", "break (?:it |the clot |my clot )?up",
-                  "breaks? down", "breaking up", "melt")),
+                  "breaks? down", "breaking up", "melt", "go(?:es)? away", "going away", "disappear\\w*",
+                  "clear(?:s|ed)? up")),
     ("recurrence", ("comes? back", "coming back", "happen again", "happens again", "recur", "recurrent",
                     "(?:another|second|third|repeat) (?:blood clot|clot|dvt|pe)s?")),
     # Not "happen(s)": "what happens to the clot" asks about its course, not its cause.
@@ -152,12 +155,24 @@ LAY_TERMS: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
     ("symptoms", ("signs?", "symptom", "warning signs?",
                   "how (?:can|do|would|will|could) (?:i|you|we) (?:tell|know)(?: if| whether)?")),
     # Work as in a job, kept apart from "how does warfarin work".
+    # When a plan happens says nothing about what it is: "can I fly next month".
+    ("", (r"(?:next|this|last|coming|in a|in two|in three|in a few|in \d+) (?:weeks?|months?|years?|"
+          r"weekends?|summer|winter|spring|autumn|fall|christmas|easter|holidays?)", "tomorrow", "tonight",
+          "today", "later today", "soon")),
     ("job", ("(?:go|going|get|getting|went|back|return|returning|returned) (?:back )?to (?:the |my )?work",
              "(?:off|at|from|for|after|my|the) work", "workplace", "jobs", "employer")),
     # "What does warfarin do?" asks how it works; \1 keeps the medicine's name.
     (r"how does \1work", (r"what (?:does|do) (?!i |you |we |they )((?:\w+ ){1,3})do",)),
-    ("journey", ("drive", "driving", "road trip", "car journey", "car ride", "long journey", "long trip",
-                 "trip")),
+    # A long drive is a journey; "can I drive" on its own is about being fit to drive.
+    ("journey", ("long drives?", "long driving", "hours? drives?", "hours? (?:of )?driving", "road trip",
+                 "car journey", "car ride", "long journey",
+                 "long trip", "trip")),
+    ("driving", ("drive", "drives", "drove", "driven")),
+    ("sex", ("make love", "making love", "sexual", "intercourse", "sex life")),
+    ("night", ("bedtime", "bed time", "overnight", "night ?time", "in bed", "sleep", "sleeping", "asleep",
+               "nights")),
+    ("sport", ("tennis", "football", "golf", "rugby", "netball", "cricket", "badminton", "squash",
+               "basketball", "hockey", "skiing", "boxing", "martial arts", "climbing", "sports")),
     ("cant", ("cannot", "unable to", "not allowed to", "can not")),
     # \1 keeps the term being asked about ("what does VTE stand for" -> "definition vte").
     (r"definition \1", ("what is", "whats", "what are", "wat is", "wot is", "define", "definition of",
@@ -193,7 +208,7 @@ HEALTH_WORDS: Final = _word_set(
     dose doses dosage medicine medication meds contraception hrt oestrogen estrogen pregnant
     postpartum caesarean breastfeeding breastfeed massage ulcer catheter emergency treatment
     treatments treat treated therapy recovery recover recurrence diagnosis diagnose diagnosed test
-    tests symptoms risk
+    tests symptoms risk healthy fit
     """
 )
 # Everyday life on a blood thinner: people who already know they have a clot ask "is it OK to go to
@@ -201,7 +216,7 @@ HEALTH_WORDS: Final = _word_set(
 # as weakly as the health words do, so the topic must explain nearly all of it.
 LIFE_WORDS: Final = _word_set(
     """
-    gym exercise exercising workout run running jog jogging swim swimming sport sports cycle cycling
+    gym sport exercise exercising workout run running jog jogging swim swimming sport sports cycle cycling
     walk walking hike hiking yoga fly flying flight flights plane travel travelling holiday trip
     ibuprofen aspirin naproxen paracetamol painkiller painkillers alcohol drink drinking beer wine
     bath baths sauna hot heat work job office sex period periods vaccine vaccines vaccination
@@ -381,22 +396,18 @@ class Retriever:
         known = sorted(self._idf.values())
         self._unknown_idf = known[len(known) // 2] if known else 1.0
 
-        # Sections: the heading and example questions match strongly, the text weakly; the words of
-        # the topic's own title say nothing about which section is meant.
-        self._sections: list[tuple[_SectionIndex, ...]] = []
-        for topic in topics:
-            title = frozenset(self._doc_stems(topic.title))
-            self._sections.append(
-                tuple(
-                    _SectionIndex(
-                        heading=section.heading,
-                        strong=frozenset(self._doc_stems(" ".join((section.heading, *section.questions))))
-                        - title,
-                        weak=frozenset(self._doc_stems(section.text)) - title,
-                    )
-                    for section in topic.sections
+        # Sections: the heading and example questions match strongly, the text weakly.
+        self._sections: list[tuple[_SectionIndex, ...]] = [
+            tuple(
+                _SectionIndex(
+                    heading=section.heading,
+                    strong=frozenset(self._doc_stems(" ".join((section.heading, *section.questions)))),
+                    weak=frozenset(self._doc_stems(section.text)),
                 )
+                for section in topic.sections
             )
+            for topic in topics
+        ]
 
     def answer(self, question: str, *, context: str | None = None) -> Answer:
         """Return the topic that answers the question, a safety override, or a refusal.
@@ -413,7 +424,12 @@ class Retriever:
         context_index = self._position.get(context) if context is not None else None
         if context_index is None or (own.topic_id is not None and not _is_follow_up(query.text, query.stems)):
             return own
-        if (follow := self._follow_up(query.stems, context_index)) is not None:
+        follow = self._follow_up(query.stems, context_index)
+        if follow is None:
+            return own
+        # "and what about stockings?" after the travel topic: the travel topic answers only if one of
+        # its sections is about stockings; otherwise the stockings topic does.
+        if own.topic_id is None or own.topic_id == follow.topic_id or follow.section is not None:
             return follow
         return own
 
@@ -425,7 +441,10 @@ class Retriever:
         stems = tuple(dict.fromkeys(self._doc_stems(text)))
         sentences: list[tuple[str, ...]] = []
         if len(stems) > LONG_QUESTION_STEMS:
-            for sentence in _SENTENCE_END.split(question):
+            parts = [p for p in _SENTENCE.findall(question) if p.strip()]
+            # The questions in it, if it asks any ("... Am I allowed a glass or two?"), else every sentence.
+            asked = [p for p in parts if p.rstrip().endswith("?")] or parts
+            for sentence in asked:
                 words = " ".join(self._repair(w) for w in _words(sentence))
                 sentences.append(tuple(dict.fromkeys(self._doc_stems(words))))
         return _Query(text=text, stems=stems, sentences=tuple(sentences))
@@ -486,27 +505,34 @@ class Retriever:
     # --- ranking and the decision ---------------------------------------------------------------
 
     def _decide(self, query: _Query) -> Answer:
-        """Check the whole message, then (for a long one) each sentence; the best-explained view wins."""
+        """Check the whole message and, for a long one, each question in it; the best explained wins.
+
+        A worried paragraph with one clear question in it is judged on that question, but anchored by
+        the whole message (a blood thinner named earlier still makes "a glass of wine?" ours).
+        """
         whole = self._decide_stems(query.stems)
-        if whole.topic_id is not None:
-            return whole
         best: Answer | None = None
         for stems in query.sentences:
             if len(stems) < 2 or len(stems) == len(query.stems):
                 continue
-            found = self._decide_stems(stems)
+            found = self._decide_stems(stems, anchors=query.stems)
             if found.topic_id is not None and (best is None or found.score > best.score):
                 best = found
-        return whole if best is None else best
+        if best is None or (whole.topic_id is not None and whole.score >= best.score):
+            return whole
+        return best
 
-    def _decide_stems(self, stems: tuple[str, ...]) -> Answer:
+    def _decide_stems(self, stems: tuple[str, ...], anchors: tuple[str, ...] = ()) -> Answer:
         scored = self._rank(stems)
         ranked = [i for i, _ in scored]
         bm25_score = dict(scored)
         if not ranked:
             return Answer(topic_id=None, score=0.0, reason="no_match")
         ranking = tuple(self._topic_ids[i] for i in ranked)
-        candidates = [_Candidate(i, round(self._confidence(stems, i), 4)) for i in ranked[:CANDIDATES]]
+        anchors = anchors or stems
+        candidates = [
+            _Candidate(i, round(self._confidence(stems, i, anchors), 4)) for i in ranked[:CANDIDATES]
+        ]
         accepted = [c for c in candidates if c.confidence >= self._threshold]
         if not accepted:
             # Nothing explains the question well enough: refuse, but offer the ones that came closest.
@@ -520,8 +546,13 @@ class Retriever:
                 alternatives=tuple(self._topic_ids[c.index] for c in near[:MAX_ALTERNATIVES]),
                 ranking=ranking,
             )
-        # The highest-ranked candidate that explains the question well enough.
+        # The highest-ranked candidate that explains the question well enough, unless it explains it
+        # only barely and one further down explains it clearly better.
         chosen = accepted[0]
+        if chosen.confidence < BARE_MATCH:
+            chosen = max(
+                accepted, key=lambda c: c.confidence if c.confidence >= chosen.confidence + OVERTAKE else 0
+            )
         others = [c for c in candidates if c.index != chosen.index and c.confidence >= SUGGEST_FLOOR]
         close_call = any(
             c.confidence >= chosen.confidence - CLOSE_CALL_MARGIN
@@ -553,7 +584,7 @@ class Retriever:
             scores = pooled if self._granularity == "question" else topic_scores + pooled
         return [(int(i), float(scores[i])) for i in np.argsort(-scores, kind="stable") if scores[i] > 0]
 
-    def _confidence(self, stems: tuple[str, ...], topic: int) -> float:
+    def _confidence(self, stems: tuple[str, ...], topic: int, anchors: tuple[str, ...] = ()) -> float:
         """Share of the question's IDF weight the topic explains, discounted unless it is about clots.
 
         A question with no clot or medicine word ("is it OK to go to the gym") is fine when it is about
@@ -561,9 +592,10 @@ class Retriever:
         ("ibuprofen for a hangover" is not ours): its title, questions or keywords must explain it, not
         a passing mention in the text. Anything else ("how do I fix my car") is refused.
         """
-        if any(s in self._clot_stems for s in stems):
+        anchors = anchors or stems
+        if any(s in self._clot_stems for s in anchors):
             trust, vocab = 1.0, self._topic_vocab[topic]
-        elif any(s in self._health_stems for s in stems):
+        elif any(s in self._health_stems for s in anchors):
             # Without a clot word the topic must be about these words: a passing mention in its text
             # counts only half.
             trust, vocab = WEAK_ANCHOR_FACTOR, self._topic_subject[topic]
@@ -597,7 +629,8 @@ class Retriever:
                 best = (score, section.heading)
             elif score > runner_up:
                 runner_up = score
-        if best is None or best[0] < MIN_SECTION_SCORE or best[0] < runner_up * SECTION_LEAD:
+        # A word every section shares says nothing about which one is meant: only a clear lead counts.
+        if best is None or best[0] - runner_up < MIN_SECTION_LEAD:
             return None
         return best[1]
 
