@@ -58,6 +58,7 @@ LONG_QUESTION_STEMS: Final = 8
 # the best section must lead the runner-up by at least MIN_SECTION_LEAD (IDF-weighted words).
 WEAK_SECTION_WEIGHT: Final = 0.3
 MIN_SECTION_LEAD: Final = 0.4
+TITLE_WORD_WEIGHT: Final = 0.5
 # A follow-up is short: "and for how long?", "what about at night?".
 MAX_FOLLOW_UP_STEMS: Final = 4
 _FOLLOW_UP_START: Final = re.compile(
@@ -396,6 +397,8 @@ class Retriever:
         known = sorted(self._idf.values())
         self._unknown_idf = known[len(known) // 2] if known else 1.0
 
+        # The title's words are what the summary answers; they say less about which section is meant.
+        self._titles = [frozenset(self._doc_stems(t.title)) for t in topics]
         # Sections: the heading and example questions match strongly, the text weakly.
         self._sections: list[tuple[_SectionIndex, ...]] = [
             tuple(
@@ -618,9 +621,12 @@ class Retriever:
         """Return the heading of the section the question is about, or None for the summary alone."""
         best: tuple[float, str] | None = None
         runner_up = 0.0
+        title = self._titles[topic]
         for section in self._sections[topic]:
             score = sum(
-                self._idf.get(s, self._unknown_idf) * (1.0 if s in section.strong else WEAK_SECTION_WEIGHT)
+                self._idf.get(s, self._unknown_idf)
+                * (1.0 if s in section.strong else WEAK_SECTION_WEIGHT)
+                * (TITLE_WORD_WEIGHT if s in title else 1.0)
                 for s in stems
                 if s in section.strong or s in section.weak
             )
