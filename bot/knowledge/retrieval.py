@@ -149,7 +149,7 @@ LAY_TERMS: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
                    "causing", "form", "forms", "formed", "develop", "develops", "reason for")),
     # Bringing up blood is a bleeding emergency, not "being sick after a dose".
     ("bloodvomit", (r"(?:vomit\w*|throw\w* up|threw up|sick\w*(?: up)?|cough\w*(?: up)?) (?:up )?blood",
-                    r"blood in (?:my |the |your )?(?:vomit|sick)")),
+                    r"blood in (?:my |the |your )?(?:vomit|sick)", "coffee grounds?")),
     ("nosebleed", ("nose ?bleeds?", r"nose (?:\w+ ){0,3}?bleeding", "bleeding nose", "bloody nose",
                    "nosebleeds")),
     ("phlebitis", ("thrombophlebitis", "superficial thrombophlebitis", "superficial vein thrombosis")),
@@ -539,9 +539,7 @@ class Retriever:
         accepted = [c for c in candidates if c.confidence >= self._threshold]
         if not accepted:
             # Nothing explains the question well enough: refuse, but offer the ones that came closest.
-            near = sorted(
-                (c for c in candidates if c.confidence >= SUGGEST_FLOOR), key=lambda c: -c.confidence
-            )
+            near = [c for c in candidates if c.confidence >= SUGGEST_FLOOR]
             return Answer(
                 topic_id=None,
                 score=max(c.confidence for c in candidates),
