@@ -421,10 +421,10 @@ class Retriever:
         query = self._analyse(question)
         if not query.stems:
             return Answer(topic_id=None, score=0.0, reason="empty")
-        if override := self._override(query):
+        context_index = self._position.get(context) if context is not None else None
+        if override := self._override(query, in_context=context_index is not None):
             return override
         own = self._decide(query)
-        context_index = self._position.get(context) if context is not None else None
         if context_index is None or (own.topic_id is not None and not _is_follow_up(query.text, query.stems)):
             return own
         follow = self._follow_up(query.stems, context_index)
@@ -495,9 +495,11 @@ class Retriever:
 
     # --- safety overrides -----------------------------------------------------------------------
 
-    def _override(self, query: _Query) -> Answer | None:
+    def _override(self, query: _Query, *, in_context: bool = False) -> Answer | None:
         stems = frozenset(query.stems)
-        if self._has[MASSAGE_TOPIC] and _is_massage_question(stems):
+        # Right after an answer about clots, "can I rub it?" is about the clot (SAFETY rule 4).
+        rubbing_it = in_context and bool(stems & (_MASSAGE_STRONG | _MASSAGE_WEAK))
+        if self._has[MASSAGE_TOPIC] and (rubbing_it or _is_massage_question(stems)):
             return Answer(topic_id=MASSAGE_TOPIC, score=1.0, reason="massage_override")
         if self._has[MISSED_DOSE_TOPIC] and stems & _MEDICINE_STEMS and stems & _MISSED_STEMS:
             return Answer(topic_id=MISSED_DOSE_TOPIC, score=1.0, reason="dose_override")
