@@ -53,7 +53,7 @@ CLOSE_CALL_RANK: Final = 0.9
 # Below this confidence a topic is not worth suggesting at all.
 SUGGEST_FLOOR: Final = 0.3
 # Messages with more informative words than this are also read sentence by sentence.
-LONG_QUESTION_STEMS: Final = 8
+LONG_QUESTION_STEMS: Final = 5
 # Sections: words of the section's text count this much against its heading and example questions;
 # the best section must lead the runner-up by at least MIN_SECTION_LEAD (IDF-weighted words).
 WEAK_SECTION_WEIGHT: Final = 0.3
@@ -84,7 +84,9 @@ STOP_WORDS: Final = _word_set(
     probably maybe quite tips advice look looks looking seems dont doesnt didnt isnt arent wasnt
     wont shouldnt wouldnt couldnt someone something thing things bit lot lots get got go going gonna
     wanna want wants wondering wonder question ask asking mean means like can will how shall may
-    might must much many wat wot u ur pls plz difference differences
+    might must much many wat wot u ur pls plz difference differences true
+    scared scare terrified worried worry worrying anxious afraid frightened panic panicking nervous
+    sorry silly stupid honestly confused
     """
 )
 
@@ -125,7 +127,8 @@ LAY_TERMS: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
     ("poo", ("poop", "stools?", "bowel movements?", "faeces", "feces")),
     ("pee", ("wee", "urine", "peeing", "urinating")),
     ("alcohol", ("wine", "beer", "booze", "pints?", "lager", "spirits", "vodka", "whisky", "whiskey", "gin",
-                 "cocktails?", "drunk", "pub", "alcoholic")),
+                 "cocktails?", "drunk", "pub", "alcoholic", "prosecco", "champagne", "cider", "rum", "brandy",
+                 "sherry", "tequila", "bubbly", "fizz")),
     ("flight", ("planes?", "flights", "flying", "fly", "airplanes?", "aeroplanes?", "long haul")),
     ("pregnant", ("pregnancy", "expecting a baby", "expecting")),
     ("caesarean", ("c ?sections?", "cesarean", "caesarian")),
@@ -169,6 +172,11 @@ LAY_TERMS: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
                  "car journey", "car ride", "long journey",
                  "long trip", "trip")),
     ("driving", ("drive", "drives", "drove", "driven")),
+    ("lifelong", ("forever", "for life", "for the rest of my life", "life ?long", "indefinitely",
+                  "permanently")),
+    ("sauna", ("jacuzzi", "hot tubs?", "steam rooms?", "saunas", "turkish bath")),
+    ("raise leg", (r"(?:keep|keeping|put|putting|prop|propping|get|getting|have|having) "
+                   r"(?:my |your |the |his |her )?(?:legs?|feet|foot) up",)),
     ("sex", ("make love", "making love", "sexual", "intercourse", "sex life")),
     ("night", ("bedtime", "bed time", "overnight", "night ?time", "in bed", "sleep", "sleeping", "asleep",
                "nights")),
@@ -184,7 +192,7 @@ LAY_TERMS: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
     ("risk", ("who gets", "who is likely", "who is at risk", "more likely", "likely to get",
               "chances? of (?:getting|having)", "at risk", "risks", "risky")),
     ("test", ("check for", "checked for", "checking for", "tested for", "test for", "tests for",
-              "find out if i have", "scan for")),
+              r"find out (?:if|whether) (?:i|you|someone|they|he|she) (?:have|has|had|got)", "scan for")),
 )
 # fmt: on
 
@@ -197,6 +205,7 @@ CLOT_WORDS: Final = _word_set(
     clot clots clotting thrombus thrombosis thrombolysis thrombolytic thrombectomy phlebitis embolus
     pe dvt vte anticoagulant apixaban rivaroxaban edoxaban dabigatran warfarin heparin enoxaparin
     dalteparin tinzaparin doac inr ivc stockings ddimer ctpa thrombotic pts clotcare buster busting
+    recurrence
     """
 )
 # Everyday-life words (alcohol, flights, painkillers, the dentist) are not anchors at all: they are
@@ -245,6 +254,10 @@ _MEDICINE_STEMS: Final = frozenset(
         "dalteparin", "tinzaparin", "heparin", "medicin", "medic", "med", "tablet", "pill", "dose", "dosag",
         "inject", "doac",
     }
+)  # fmt: skip
+_ANTICOAGULANT_STEMS: Final = frozenset(
+    {"anticoagul", "apixaban", "rivaroxaban", "edoxaban", "dabigatran", "warfarin", "enoxaparin",
+     "dalteparin", "tinzaparin", "heparin", "doac"}
 )  # fmt: skip
 _MISSED_STEMS: Final = frozenset({"miss", "forgot", "forget", "forgotten", "skip"})
 _MEDICINE_NAMES: Final = (
@@ -499,6 +512,10 @@ class Retriever:
         stems = frozenset(query.stems)
         # Right after an answer about clots, "can I rub it?" is about the clot (SAFETY rule 4).
         rubbing_it = in_context and bool(stems & (_MASSAGE_STRONG | _MASSAGE_WEAK))
+        # Someone on a blood thinner asking about a massage has had a clot: the massage topic answers.
+        rubbing_it = rubbing_it or bool(
+            stems & _MASSAGE_STRONG and stems & _ANTICOAGULANT_STEMS and not stems & _NOT_MASSAGE_STEMS
+        )
         if self._has[MASSAGE_TOPIC] and (rubbing_it or _is_massage_question(stems)):
             return Answer(topic_id=MASSAGE_TOPIC, score=1.0, reason="massage_override")
         if self._has[MISSED_DOSE_TOPIC] and stems & _MEDICINE_STEMS and stems & _MISSED_STEMS:
@@ -518,7 +535,7 @@ class Retriever:
         whole = self._decide_stems(query.stems)
         best: Answer | None = None
         for stems in query.sentences:
-            if len(stems) < 2 or len(stems) == len(query.stems):
+            if not stems or len(stems) == len(query.stems):
                 continue
             found = self._decide_stems(stems, anchors=query.stems)
             if found.topic_id is not None and (best is None or found.score > best.score):
