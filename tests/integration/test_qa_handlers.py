@@ -45,7 +45,7 @@ async def test_dose_questions_never_get_a_dose(bot: BotHarness) -> None:
 
 async def test_out_of_scope_is_refused_with_topic_buttons(bot: BotHarness) -> None:
     (reply,) = await bot.send(USER, "who won the football last night")
-    assert "pharmacist or your doctor" in reply.plain_text
+    assert "pharmacist or doctor" in reply.plain_text
     assert "information" not in reply.plain_text
     assert reply.buttons
 
@@ -88,7 +88,7 @@ async def test_a_section_answer_and_a_follow_up_in_context(bot: BotHarness) -> N
 async def test_a_refusal_offers_did_you_mean_buttons_that_open_the_topic(bot: BotHarness) -> None:
     (reply,) = await bot.send(USER, "tell me about warfarin and chocolate")
     assert "leaflets don't cover" in reply.plain_text
-    assert "pharmacist or your doctor" in reply.plain_text
+    assert "pharmacist or doctor" in reply.plain_text
     labels = [text for row in reply.buttons for text, _ in row]
     assert "Food and warfarin (vitamin K)" in labels
     (topic,) = await bot.press(USER, reply, "Food and warfarin (vitamin K)")

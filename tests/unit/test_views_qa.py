@@ -230,7 +230,7 @@ def test_no_answer_reply_points_to_people_and_topics(content: ContentBase) -> No
     text = render_no_answer()
     assert_telegram_html(text)
     assert NO_ANSWER in text
-    assert "pharmacist or your doctor" in text
+    assert "pharmacist or doctor" in text
     assert "don't cover" in text
     assert "/topics" in text
     result = QAResult(topic=None, score=0.0, reason="no_match", related=())
@@ -324,7 +324,7 @@ def test_a_refusal_with_suggestions_says_so_plainly_and_offers_them(content: Con
     text = render_no_answer(near)
     assert_telegram_html(text)
     assert "leaflets don't cover" in text
-    assert "pharmacist or your doctor" in text
+    assert "pharmacist or doctor" in text
     assert "Did you mean" in text
     assert "information" not in text
     assert callbacks(no_answer_keyboard(content, near)) == [
