@@ -86,7 +86,7 @@ STOP_WORDS: Final = _word_set(
     wanna want wants wondering wonder question ask asking mean means like can will how shall may
     might must much many wat wot u ur pls plz difference differences true
     scared scare terrified worried worry worrying anxious afraid frightened panic panicking nervous
-    sorry silly stupid honestly confused
+    sorry silly stupid honestly confused cn wiv wid b4
     """
 )
 
@@ -172,6 +172,10 @@ LAY_TERMS: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
                  "car journey", "car ride", "long journey",
                  "long trip", "trip")),
     ("driving", ("drive", "drives", "drove", "driven")),
+    # How bad something is: one word, so that a rare synonym does not outweigh the subject.
+    ("serious", ("bad", "dangerous", "deadly", "fatal", "life threatening", "severe")),
+    ("driving", ("dvla", "driving licen[cs]e", "driving test")),
+    ("painkiller", ("co ?codamol", "codeine", "tramadol", "co ?dydramol")),
     ("lifelong", ("forever", "for life", "for the rest of my life", "life ?long", "indefinitely",
                   "permanently")),
     ("sauna", ("jacuzzi", "hot tubs?", "steam rooms?", "saunas", "turkish bath")),
@@ -226,7 +230,8 @@ HEALTH_WORDS: Final = _word_set(
 # as weakly as the health words do, so the topic must explain nearly all of it.
 LIFE_WORDS: Final = _word_set(
     """
-    gym sport exercise exercising workout run running jog jogging swim swimming sport sports cycle cycling
+    gym sport exercise exercising workout lift lifting weights nsaid driving sex
+    run running jog jogging swim swimming sport sports cycle cycling
     walk walking hike hiking yoga fly flying flight flights plane travel travelling holiday trip
     ibuprofen aspirin naproxen paracetamol painkiller painkillers alcohol drink drinking beer wine
     bath baths sauna hot heat work job office sex period periods vaccine vaccines vaccination

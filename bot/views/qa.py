@@ -31,8 +31,7 @@ PREVIOUS_PAGE: Final = "◀️"
 NEXT_PAGE: Final = "▶️"
 SOURCE_LABEL: Final = "Source"
 NO_ANSWER: Final = (
-    "ClotCare's leaflets don't cover that question, so I won't guess. "
-    "A pharmacist or doctor can answer it."
+    "ClotCare's leaflets don't cover that question, so I won't guess. A pharmacist or doctor can answer it."
 )
 DID_YOU_MEAN: Final = "Did you mean one of these?"
 TOPICS_HINT: Final = "You can browse everything I can answer with /topics."
