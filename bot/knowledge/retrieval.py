@@ -445,12 +445,19 @@ class Retriever:
         own = self._decide(query)
         if context_index is None or (own.topic_id is not None and not _is_follow_up(query.text, query.stems)):
             return own
-        follow = self._follow_up(query.stems, context_index)
+        return self._in_context(query.stems, own, context_index)
+
+    def _in_context(self, stems: tuple[str, ...], own: Answer, context_index: int) -> Answer:
+        """Choose between the question's own answer and reading it against the topic just shown."""
+        follow = self._follow_up(stems, context_index)
         if follow is None:
             return own
-        # "and what about stockings?" after the travel topic: the travel topic answers only if one of
-        # its sections is about stockings; otherwise the stockings topic does.
-        if own.topic_id is None or own.topic_id == follow.topic_id or follow.section is not None:
+        if own.topic_id is None or own.topic_id == follow.topic_id:
+            return follow
+        # "and how is it treated?" after "what is a DVT": the topic that is *about* treatment answers,
+        # unless the topic just shown has a section about it and is as much about it.
+        own_share = self._subject_share(stems, self._position[own.topic_id])
+        if follow.section is not None and self._subject_share(stems, context_index) >= own_share:
             return follow
         return own
 
@@ -661,6 +668,13 @@ class Retriever:
         if best is None or best[0] - runner_up < MIN_SECTION_LEAD:
             return None
         return best[1]
+
+    def _subject_share(self, stems: tuple[str, ...], topic: int) -> float:
+        """Share of the question's weight that the topic's title, questions and keywords explain."""
+        subject = self._topic_subject[topic]
+        total = sum(self._idf.get(s, self._unknown_idf) for s in stems)
+        covered = sum(self._idf.get(s, self._unknown_idf) for s in stems if s in subject)
+        return covered / total if total else 0.0
 
     def _follow_up(self, stems: tuple[str, ...], topic: int) -> Answer | None:
         """Read a short follow-up against the topic just shown; None when it says nothing about it."""

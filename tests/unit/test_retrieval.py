@@ -450,3 +450,10 @@ def test_every_real_section_question_finds_its_topic(content: ContentBase, retri
     right_topic = sum(retriever.answer(q).topic_id == topic_id for topic_id, _, q in asked)
     # A section question may be answered by an override or a neighbour; most must land home.
     assert right_topic / len(asked) >= 0.8, right_topic
+
+
+def test_a_follow_up_about_another_topic_goes_to_that_topic(retriever: Retriever) -> None:
+    treated = retriever.answer("and how is it treated?", context="what_is_dvt")
+    assert (treated.topic_id, treated.reason) == ("treatment_overview", "match")
+    alcohol = retriever.answer("what about alcohol?", context="painkillers_and_blood_thinners")
+    assert alcohol.topic_id == "alcohol_and_blood_thinners"
