@@ -176,6 +176,7 @@ LAY_TERMS: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
     ("serious", ("bad", "dangerous", "deadly", "fatal", "life threatening", "severe")),
     ("driving", ("dvla", "driving licen[cs]e", "driving test")),
     ("painkiller", ("co ?codamol", "codeine", "tramadol", "co ?dydramol")),
+    ("fishoil supplement", ("fish oils?", "omega ?3s?", "cod liver oil")),
     ("lifelong", ("forever", "for life", "for the rest of my life", "life ?long", "indefinitely",
                   "permanently")),
     ("sauna", ("jacuzzi", "hot tubs?", "steam rooms?", "saunas", "turkish bath")),
@@ -652,6 +653,10 @@ class Retriever:
         runner_up = 0.0
         title = self._titles[topic]
         for section in self._sections[topic]:
+            # A section is chosen for what its heading or example questions say, not for a word that
+            # merely occurs in its text; that word still helps to choose between sections.
+            if not any(s in section.strong for s in stems):
+                continue
             score = sum(
                 self._idf.get(s, self._unknown_idf)
                 * (1.0 if s in section.strong else WEAK_SECTION_WEIGHT)
