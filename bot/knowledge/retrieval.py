@@ -144,7 +144,9 @@ LAY_TERMS: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
     ("dissolve", ("dissolves", "dissolving", "dissolved", "break (?:it |the clot |my clot )?up",
                   "breaks? down", "breaking up", "melt", "go(?:es)? away", "going away", "disappear\\w*",
                   "clear(?:s|ed)? up")),
-    ("recurrence", ("comes? back", "coming back", "happen again", "happens again", "recur", "recurrent",
+    # Not "come back to work" or "come back from holiday".
+    ("recurrence", ("comes? back(?! to| from| home| in| later)", "coming back(?! to| from| home| in| later)",
+                    "happen again", "happens again", "recur", "recurrent",
                     "(?:another|second|third|repeat) (?:blood clot|clot|dvt|pe)s?")),
     # Not "happen(s)": "what happens to the clot" asks about its course, not its cause.
     # \1 keeps the subject: "how do clots happen" -> "clots cause".
@@ -163,7 +165,8 @@ LAY_TERMS: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
     ("", (r"(?:next|this|last|coming|in a|in two|in three|in a few|in \d+) (?:weeks?|months?|years?|"
           r"weekends?|summer|winter|spring|autumn|fall|christmas|easter|holidays?)", "tomorrow", "tonight",
           "today", "later today", "soon")),
-    ("job", ("(?:go|going|get|getting|went|back|return|returning|returned) (?:back )?to (?:the |my )?work",
+    ("job", ("(?:go|going|get|getting|went|come|coming|came|back|return|returning|returned) (?:back )?"
+             "to (?:the |my )?work",
              "(?:off|at|from|for|after|my|the) work", "workplace", "jobs", "employer")),
     # "What does warfarin do?" asks how it works; \1 keeps the medicine's name.
     (r"how does \1work", (r"what (?:does|do) (?!i |you |we |they )((?:\w+ ){1,3})do",)),
@@ -320,6 +323,7 @@ class Answer:
 class _Query:
     text: str  # normalised and typo-repaired words, space-joined (before canonical terms)
     stems: tuple[str, ...]  # canonical content stems, in order, deduplicated
+    typed: frozenset[str] = frozenset()  # stems of the words as typed (only one-letter slips repaired)
     sentences: tuple[tuple[str, ...], ...] = ()  # the stems of each sentence, for long messages
 
 
@@ -476,7 +480,10 @@ class Retriever:
             for sentence in asked:
                 words = " ".join(self._repair(w) for w in _words(sentence))
                 sentences.append(tuple(dict.fromkeys(self._doc_stems(words))))
-        return _Query(text=text, stems=stems, sentences=tuple(sentences))
+        # As typed, but for one-letter slips ("streching"): "pressuring" is not "pressing".
+        close = (self._repair(w) if OSA.distance(w, self._repair(w)) <= 1 else w for w in _words(question))
+        typed = frozenset(self._doc_stems(" ".join(close)))
+        return _Query(text=text, stems=stems, typed=typed, sentences=tuple(sentences))
 
     def _canonical(self, text: str) -> str:
         for pattern, canonical in self._lay_terms:
@@ -523,13 +530,15 @@ class Retriever:
 
     def _override(self, query: _Query, *, in_context: bool = False) -> Answer | None:
         stems = frozenset(query.stems)
-        # Right after an answer about clots, "can I rub it?" is about the clot (SAFETY rule 4).
-        rubbing_it = in_context and bool(stems & (_MASSAGE_STRONG | _MASSAGE_WEAK))
-        # Someone on a blood thinner asking about a massage has had a clot: the massage topic answers.
+        # Weak massage words ("press", "roll") count only as typed (or one letter off).
+        massage = stems & (_MASSAGE_STRONG | (_MASSAGE_WEAK & query.typed))
+        # Right after an answer about clots, "can I rub it?" is about the clot (SAFETY rule 4); and
+        # someone on a blood thinner asking about a massage has had a clot.
+        rubbing_it = bool(massage) and in_context
         rubbing_it = rubbing_it or bool(
             stems & _MASSAGE_STRONG and stems & _ANTICOAGULANT_STEMS and not stems & _NOT_MASSAGE_STEMS
         )
-        if self._has[MASSAGE_TOPIC] and (rubbing_it or _is_massage_question(stems)):
+        if self._has[MASSAGE_TOPIC] and (rubbing_it or (massage and _is_massage_question(stems))):
             return Answer(topic_id=MASSAGE_TOPIC, score=1.0, reason="massage_override")
         if self._has[MISSED_DOSE_TOPIC] and stems & _MEDICINE_STEMS and stems & _MISSED_STEMS:
             return Answer(topic_id=MISSED_DOSE_TOPIC, score=1.0, reason="dose_override")
