@@ -86,7 +86,7 @@ STOP_WORDS: Final = _word_set(
     wanna want wants wondering wonder question ask asking mean means like can will how shall may
     might must much many wat wot u ur pls plz difference differences true
     scared scare terrified worried worry worrying anxious afraid frightened panic panicking nervous
-    sorry silly stupid honestly confused cn wiv wid b4
+    sorry silly stupid honestly confused cn wiv wid b4 able
     """
 )
 
@@ -179,6 +179,11 @@ LAY_TERMS: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
     ("serious", ("bad", "dangerous", "deadly", "fatal", "life threatening", "severe")),
     ("driving", ("dvla", "driving licen[cs]e", "driving test")),
     ("painkiller", ("co ?codamol", "codeine", "tramadol", "co ?dydramol")),
+    ("cycling", ("rid(?:e|ing) (?:a |my |the )?(?:bikes?|bicycles?)", "bikes?", "bicycles?", "biking",
+                 "cycle", "cycles", "spin class(?:es)?")),
+    ("bath", ("showers?", "baths", "bathing", "bathe")),
+    # Where a trip goes says nothing about which leaflet answers: "can I fly to Spain".
+    (r"\1", (r"((?:fly|flying|flights?|travel\w*|holidays?|trips?) )(?:to|in) (?!the |my |a |work)[a-z]+",)),
     ("fishoil supplement", ("fish oils?", "omega ?3s?", "cod liver oil")),
     ("lifelong", ("forever", "for life", "for the rest of my life", "life ?long", "indefinitely",
                   "permanently")),
