@@ -250,8 +250,9 @@ LIFE_WORDS: Final = _word_set(
 )
 # For such a question, a word the topic only mentions in its text counts this much.
 PASSING_MENTION: Final = 0.5
-# How much a question anchored only by everyday health words is trusted, relative to a clot question.
-WEAK_ANCHOR_FACTOR: Final = 0.6
+# How much a question anchored only by everyday health words is trusted, relative to a clot question:
+# with the 0.45 threshold, such a question must be about 85 % explained by the topic.
+WEAK_ANCHOR_FACTOR: Final = 0.53
 
 # Safety overrides (SAFETY rules 4 and 5) look at stems, after typo repair and canonical terms.
 _MASSAGE_STRONG: Final = frozenset(
