@@ -3,9 +3,12 @@
 The pipeline for a question: normalise -> split into words -> repair typos against the content's own
 words -> safety overrides (massage, doses) -> map lay terms and brand names to one canonical term
 (the same mapping is applied to the content when indexing) -> drop stop words -> stem -> BM25 ->
-accept the best topic only when it explains enough of the question and the question is about clots
-or their medicines at all. Everything is built once in ``Retriever.__init__``; ``answer`` does a few
-dictionary look-ups, regular expressions and one sparse BM25 pass (well under a millisecond).
+check the best few topics in ranking order and accept the first that explains enough of the question
+(a question without a clot or medicine word must be about health or everyday life on a blood thinner
+and be explained almost entirely) -> pick the section of that topic the question is about, if one
+clearly is. A long message is also judged question by question; a short follow-up can be read
+against the topic just shown. Everything is built once in ``Retriever.__init__``; ``answer`` does a
+few dictionary look-ups, regular expressions and a few sparse BM25 passes (under a millisecond).
 """
 
 from __future__ import annotations
