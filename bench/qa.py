@@ -1,6 +1,7 @@
 """Benchmark Q&A: eval accuracy and per-answer latency over tests/eval/qa_cases.yaml.
 
 Run with ``python bench/qa.py`` (add ``--repeat N`` for more timing passes). No asserts on time.
+``--heldout`` also scores tests/eval/qa_heldout.yaml: do that only to report, never to tune.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.knowledge.loader import default_content_dir, load_content
 from bot.knowledge.retrieval import Granularity, Retriever
-from tests.eval.qa_eval import evaluate, load_cases
+from tests.eval.qa_eval import HELDOUT_PATH, evaluate, load_cases
 
 
 def percentile(sorted_values: list[float], fraction: float) -> float:
@@ -28,6 +29,7 @@ def main() -> None:
     """Print accuracy per index granularity, then latency for the default retriever."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=50, help="timing passes over all eval questions")
+    parser.add_argument("--heldout", action="store_true", help="also score the held-out set (report only)")
     args = parser.parse_args()
 
     started = time.perf_counter()
@@ -49,6 +51,11 @@ def main() -> None:
         report = evaluate(cases, Retriever(content, granularity=granularity))
         figures = f"{report.accuracy:6.1%}  {report.massage_accuracy:6.1%}  {report.refusal_rate:6.1%}"
         print(f"  {granularity:9} {figures}")
+
+    if args.heldout:
+        heldout = load_cases(HELDOUT_PATH)
+        print(f"\nheld-out: {len(heldout)} cases")
+        print(evaluate(heldout, retriever).summary())
 
     questions = [case.question for case in cases]
     for question in questions:  # warm the typo and stem caches as a running bot would be

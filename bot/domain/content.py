@@ -16,6 +16,15 @@ class Source:
 
 
 @dataclass(frozen=True, slots=True)
+class Section:
+    """One part of a topic's body: a bold heading line, the text under it, and how people ask about it."""
+
+    heading: str
+    text: str
+    questions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Topic:
     """One answerable topic: a short summary, a fuller body, and how people ask about it."""
 
@@ -28,6 +37,11 @@ class Topic:
     sources: tuple[Source, ...]
     reviewed: datetime.date
     body: str
+    sections: tuple[Section, ...] = ()
+
+    def section(self, heading: str) -> Section | None:
+        """Return the section with this heading, or None."""
+        return next((s for s in self.sections if s.heading == heading), None)
 
 
 @dataclass(frozen=True, slots=True)

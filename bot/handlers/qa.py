@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import time
+from typing import Any
 
 from telegram import Message, Update
 from telegram.constants import ParseMode
@@ -15,22 +17,53 @@ from bot.views.common import render_stale_button
 
 log = logging.getLogger(__name__)
 
+# The topic just shown to a person, so that "and at night?" is understood. Kept in memory only
+# (context.user_data, never the database) and forgotten after a few minutes.
+LAST_TOPIC_KEY = "qa_last_topic"
+FOLLOW_UP_SECONDS = 300.0
+
+
+def remember_topic(user_data: dict[Any, Any] | None, topic_id: str, now: float | None = None) -> None:
+    """Remember the topic just shown, for follow-up questions in the next few minutes."""
+    if user_data is not None:
+        user_data[LAST_TOPIC_KEY] = (topic_id, (time.monotonic() if now is None else now) + FOLLOW_UP_SECONDS)
+
+
+def recall_topic(user_data: dict[Any, Any] | None, now: float | None = None) -> str | None:
+    """Return the topic shown in the last few minutes, or None (and forget it once it is stale)."""
+    if user_data is None:
+        return None
+    remembered = user_data.get(LAST_TOPIC_KEY)
+    if not isinstance(remembered, tuple) or len(remembered) != 2:
+        return None
+    topic_id, expires = remembered
+    if (time.monotonic() if now is None else now) >= expires:
+        user_data.pop(LAST_TOPIC_KEY, None)
+        return None
+    return str(topic_id)
+
 
 async def reply_with_answer(
     message: Message, question: str, context: ClotContext, *, quiet_when_unknown: bool = False
 ) -> None:
     """Answer ``question`` from the content base, or say plainly that there is no answer."""
     qa = context.services.qa
-    result = qa.ask(question)
-    log.info("answer: topic=%s reason=%s", result.topic.id if result.topic else None, result.reason)
+    result = qa.ask(question, context=recall_topic(context.user_data))
+    log.info(
+        "answer: topic=%s section=%s reason=%s",
+        result.topic.id if result.topic else None,
+        "yes" if result.section else "no",
+        result.reason,
+    )
     if result.topic is None:
         if not quiet_when_unknown:
             await message.reply_text(
-                views.render_no_answer(),
+                views.render_no_answer(result.suggestions),
                 parse_mode=ParseMode.HTML,
-                reply_markup=views.no_answer_keyboard(qa.content),
+                reply_markup=views.no_answer_keyboard(qa.content, result.suggestions),
             )
         return
+    remember_topic(context.user_data, result.topic.id)
     await message.reply_text(
         views.render_answer(result), parse_mode=ParseMode.HTML, reply_markup=views.answer_keyboard(result)
     )
@@ -89,6 +122,7 @@ async def topic_button(update: Update, context: ClotContext) -> None:
         await query.answer(render_stale_button())
         return
     await query.answer()
+    remember_topic(context.user_data, result.topic.id)
     if action == "more":
         for part in views.render_topic_body(result.topic):
             await message.reply_text(part, parse_mode=ParseMode.HTML)

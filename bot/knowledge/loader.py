@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import yaml
 from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError, field_validator
 
-from bot.domain.content import ContentBase, Source, Topic
+from bot.domain.content import ContentBase, Section, Source, Topic
 from bot.shipped import shipped_path
 
 MAX_SUMMARY_CHARS = 300
@@ -31,6 +31,9 @@ _DOSE = re.compile(
 _EMERGENCY_NUMBER = re.compile(r"(?<!\d)(?:999|911|112|111|000)(?!\d)")
 # The renderer only understands paragraphs, "- " bullets and **bold**; anything else would leak raw.
 _UNSUPPORTED_MARKDOWN = re.compile(r"^\s*(?:#|\*\s|\d+\.\s|>)|\[[^\]]*\]\([^)]*\)|`|__", re.MULTILINE)
+
+# A section starts at a line that is nothing but a bold heading, "**Wearing them at night**".
+_SECTION_HEADING = re.compile(r"^[ \t]*\*\*(?=\S)(?P<heading>[^*\n]+?)(?<=\S)\*\*[ \t]*$", re.MULTILINE)
 
 NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
@@ -62,6 +65,15 @@ class SourceModel(BaseModel):
         return url
 
 
+class SectionModel(BaseModel):
+    """Front matter of one section: its heading (exactly as in the body) and example questions."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    heading: NonEmpty
+    questions: list[NonEmpty]
+
+
 class TopicFrontMatter(BaseModel):
     """Front matter of one topic file."""
 
@@ -75,6 +87,7 @@ class TopicFrontMatter(BaseModel):
     related: list[NonEmpty]
     sources: list[SourceModel]
     reviewed: datetime.date
+    sections: list[SectionModel] = []
 
     @field_validator("id")
     @classmethod
@@ -176,6 +189,7 @@ def _load_topic(path: Path) -> Topic:
         raise ContentError(
             path, "body", f"unsupported Markdown {found.group().strip()!r}; use paragraphs, '- ' and **bold**"
         )
+    sections = _sections(path, body, meta.sections)
     topic = Topic(
         id=meta.id,
         title=meta.title,
@@ -186,15 +200,50 @@ def _load_topic(path: Path) -> Topic:
         sources=tuple(Source(title=s.title, url=s.url) for s in meta.sources),
         reviewed=meta.reviewed,
         body=body,
+        sections=sections,
     )
     _lint_safety(path, topic)
     return topic
+
+
+def split_sections(body: str) -> list[tuple[str, str]]:
+    """Split a topic body into (heading, text) pairs at lines that are only a bold heading."""
+    found = list(_SECTION_HEADING.finditer(body))
+    out: list[tuple[str, str]] = []
+    for i, match in enumerate(found):
+        end = found[i + 1].start() if i + 1 < len(found) else len(body)
+        out.append((match["heading"].strip(), body[match.end() : end].strip()))
+    return out
+
+
+def _sections(path: Path, body: str, declared: list[SectionModel]) -> tuple[Section, ...]:
+    parts = split_sections(body)
+    headings = [heading for heading, _ in parts]
+    for heading in headings:
+        if headings.count(heading) > 1:
+            raise ContentError(path, "body", f"the section heading {heading!r} appears twice")
+    questions: dict[str, tuple[str, ...]] = {}
+    for declared_section in declared:
+        if declared_section.heading not in headings:
+            raise ContentError(
+                path,
+                "sections",
+                f"heading {declared_section.heading!r} is not a bold heading line in the body"
+                f" (known: {', '.join(repr(h) for h in headings) or 'none'})",
+            )
+        if declared_section.heading in questions:
+            raise ContentError(path, "sections", f"heading {declared_section.heading!r} is listed twice")
+        questions[declared_section.heading] = tuple(declared_section.questions)
+    return tuple(
+        Section(heading=heading, text=text, questions=questions.get(heading, ())) for heading, text in parts
+    )
 
 
 def _lint_safety(path: Path, topic: Topic) -> None:
     texts: list[tuple[str, str]] = [("title", topic.title), ("summary", topic.summary), ("body", topic.body)]
     texts += [("questions", q) for q in topic.questions]
     texts += [("keywords", k) for k in topic.keywords]
+    texts += [("sections", q) for section in topic.sections for q in section.questions]
     texts += [("sources", s.title) for s in topic.sources]
     for field, text in texts:
         if found := _DOSE.search(text):

@@ -3,9 +3,12 @@
 The pipeline for a question: normalise -> split into words -> repair typos against the content's own
 words -> safety overrides (massage, doses) -> map lay terms and brand names to one canonical term
 (the same mapping is applied to the content when indexing) -> drop stop words -> stem -> BM25 ->
-accept the best topic only when it explains enough of the question and the question is about clots
-or their medicines at all. Everything is built once in ``Retriever.__init__``; ``answer`` does a few
-dictionary look-ups, regular expressions and one sparse BM25 pass (well under a millisecond).
+check the best few topics in ranking order and accept the first that explains enough of the question
+(a question without a clot or medicine word must be about health or everyday life on a blood thinner
+and be explained almost entirely) -> pick the section of that topic the question is about, if one
+clearly is. A long message is also judged question by question; a short follow-up can be read
+against the topic just shown. Everything is built once in ``Retriever.__init__``; ``answer`` does a
+few dictionary look-ups, regular expressions and a few sparse BM25 passes (under a millisecond).
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ def _word_set(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
-Reason = Literal["match", "massage_override", "dose_override", "no_match", "empty"]
+Reason = Literal["match", "follow_up", "massage_override", "dose_override", "no_match", "empty"]
 Granularity = Literal["topic", "question", "hybrid"]
 
 MASSAGE_TOPIC: Final = "massage_clot"
@@ -41,6 +44,32 @@ MISSED_DOSE_TOPIC: Final = "missed_dose"
 # this share of the question's informative (IDF-weighted) words.
 DEFAULT_THRESHOLD: Final = 0.45
 MAX_ALTERNATIVES: Final = 3
+# How many of the top-ranked topics are checked before the question is refused.
+CANDIDATES: Final = 5
+# A top candidate explaining less than BARE_MATCH gives way to one explaining OVERTAKE more.
+BARE_MATCH: Final = 0.6
+OVERTAKE: Final = 0.4
+# A runner-up within this much of the chosen topic's confidence is offered as "Did you mean ...?".
+CLOSE_CALL_MARGIN: Final = 0.05
+# ... and ranks within this share of the chosen topic's BM25 score.
+CLOSE_CALL_RANK: Final = 0.9
+# Below this confidence a topic is not worth suggesting at all.
+SUGGEST_FLOOR: Final = 0.3
+# Messages with more informative words than this are also read sentence by sentence.
+LONG_QUESTION_STEMS: Final = 5
+# Sections: words of the section's text count this much against its heading and example questions;
+# the best section must lead the runner-up by at least MIN_SECTION_LEAD (IDF-weighted words).
+WEAK_SECTION_WEIGHT: Final = 0.3
+MIN_SECTION_LEAD: Final = 0.4
+TITLE_WORD_WEIGHT: Final = 0.5
+# A follow-up is short: "and for how long?", "what about at night?".
+MAX_FOLLOW_UP_STEMS: Final = 4
+_FOLLOW_UP_START: Final = re.compile(
+    r"^(?:and|also|but|so|what about|how about|what if|and if|and what about|then|ok and|okay and)\b"
+)
+_SENTENCE: Final = re.compile(r"[^.?!;\n]+[.?!;\n]*")
+# Stemming "fitted" (stockings) to "fit" made "I'm fit and healthy" a stockings question.
+STEM_EXCEPTIONS: Final = {"fitted": "fitted", "fitting": "fitted", "fitness": "fitness"}
 _MAX_QUESTION_CHARS: Final = 1000
 _MAX_CACHED_REPAIRS: Final = 50_000
 
@@ -58,7 +87,9 @@ STOP_WORDS: Final = _word_set(
     probably maybe quite tips advice look looks looking seems dont doesnt didnt isnt arent wasnt
     wont shouldnt wouldnt couldnt someone something thing things bit lot lots get got go going gonna
     wanna want wants wondering wonder question ask asking mean means like can will how shall may
-    might must much many wat wot u ur pls plz
+    might must much many wat wot u ur pls plz difference differences true
+    scared scare terrified worried worry worrying anxious afraid frightened panic panicking nervous
+    sorry silly stupid honestly confused cn wiv wid b4 able
     """
 )
 
@@ -99,7 +130,8 @@ LAY_TERMS: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
     ("poo", ("poop", "stools?", "bowel movements?", "faeces", "feces")),
     ("pee", ("wee", "urine", "peeing", "urinating")),
     ("alcohol", ("wine", "beer", "booze", "pints?", "lager", "spirits", "vodka", "whisky", "whiskey", "gin",
-                 "cocktails?", "drunk", "pub", "alcoholic")),
+                 "cocktails?", "drunk", "pub", "alcoholic", "prosecco", "champagne", "cider", "rum", "brandy",
+                 "sherry", "tequila", "bubbly", "fizz")),
     ("flight", ("planes?", "flights", "flying", "fly", "airplanes?", "aeroplanes?", "long haul")),
     ("pregnant", ("pregnancy", "expecting a baby", "expecting")),
     ("caesarean", ("c ?sections?", "cesarean", "caesarian")),
@@ -113,20 +145,59 @@ LAY_TERMS: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
                     "cant breathe", "catch my breath", "struggling to breathe")),
     ("vegetables", ("veg", "veggies", "greens", "vegetable")),
     ("dissolve", ("dissolves", "dissolving", "dissolved", "break (?:it |the clot |my clot )?up",
-                  "breaks? down", "breaking up", "melt")),
-    ("recurrence", ("comes? back", "coming back", "happen again", "happens again", "recur", "recurrent",
+                  "breaks? down", "breaking up", "melt", "go(?:es)? away", "going away", "disappear\\w*",
+                  "clear(?:s|ed)? up")),
+    # Not "come back to work" or "come back from holiday".
+    ("recurrence", ("comes? back(?! to| from| home| in| later)", "coming back(?! to| from| home| in| later)",
+                    "happen again", "happens again", "recur", "recurrent",
                     "(?:another|second|third|repeat) (?:blood clot|clot|dvt|pe)s?")),
-    ("cause", ("causes", "caused", "causing", "happen", "happens", "form", "forms", "formed", "develop",
-               "develops", "reason for")),
+    # Not "happen(s)": "what happens to the clot" asks about its course, not its cause.
+    # \1 keeps the subject: "how do clots happen" -> "clots cause".
+    (r"\1cause", (r"(?:how|why) (?:do|does|did|would|could) ((?:\w+ ){1,3}?)happen", "causes", "caused",
+                   "causing", "form", "forms", "formed", "develop", "develops", "reason for")),
+    # Bringing up blood is a bleeding emergency, not "being sick after a dose".
+    ("bloodvomit", (r"(?:vomit\w*|throw\w* up|threw up|sick\w*(?: up)?|cough\w*(?: up)?) (?:up )?blood",
+                    r"blood in (?:my |the |your )?(?:vomit|sick)", "coffee grounds?")),
     ("nosebleed", ("nose ?bleeds?", r"nose (?:\w+ ){0,3}?bleeding", "bleeding nose", "bloody nose",
                    "nosebleeds")),
     ("phlebitis", ("thrombophlebitis", "superficial thrombophlebitis", "superficial vein thrombosis")),
     ("symptoms", ("signs?", "symptom", "warning signs?",
                   "how (?:can|do|would|will|could) (?:i|you|we) (?:tell|know)(?: if| whether)?")),
+    # Work as in a job, kept apart from "how does warfarin work".
+    # When a plan happens says nothing about what it is: "can I fly next month".
+    ("", (r"(?:next|this|last|coming|in a|in two|in three|in a few|in \d+) (?:weeks?|months?|years?|"
+          r"weekends?|summer|winter|spring|autumn|fall|christmas|easter|holidays?)", "tomorrow", "tonight",
+          "today", "later today", "soon")),
+    ("job", ("(?:go|going|get|getting|went|come|coming|came|back|return|returning|returned) (?:back )?"
+             "to (?:the |my )?work",
+             "(?:off|at|from|for|after|my|the) work", "workplace", "jobs", "employer")),
     # "What does warfarin do?" asks how it works; \1 keeps the medicine's name.
     (r"how does \1work", (r"what (?:does|do) (?!i |you |we |they )((?:\w+ ){1,3})do",)),
-    ("journey", ("drive", "driving", "road trip", "car journey", "car ride", "long journey", "long trip",
-                 "trip")),
+    # A long drive is a journey; "can I drive" on its own is about being fit to drive.
+    ("journey", ("long drives?", "long driving", "hours? drives?", "hours? (?:of )?driving", "road trip",
+                 "car journey", "car ride", "long journey",
+                 "long trip", "trip")),
+    ("driving", ("drive", "drives", "drove", "driven")),
+    # How bad something is: one word, so that a rare synonym does not outweigh the subject.
+    ("serious", ("bad", "dangerous", "deadly", "fatal", "life threatening", "severe")),
+    ("driving", ("dvla", "driving licen[cs]e", "driving test")),
+    ("painkiller", ("co ?codamol", "codeine", "tramadol", "co ?dydramol")),
+    ("cycling", ("rid(?:e|ing) (?:a |my |the )?(?:bikes?|bicycles?)", "bikes?", "bicycles?", "biking",
+                 "cycle", "cycles", "spin class(?:es)?")),
+    ("bath", ("showers?", "baths", "bathing", "bathe")),
+    # Where a trip goes says nothing about which leaflet answers: "can I fly to Spain".
+    (r"\1", (r"((?:fly|flying|flights?|travel\w*|holidays?|trips?) )(?:to|in) (?!the |my |a |work)[a-z]+",)),
+    ("fishoil supplement", ("fish oils?", "omega ?3s?", "cod liver oil")),
+    ("lifelong", ("forever", "for life", "for the rest of my life", "life ?long", "indefinitely",
+                  "permanently")),
+    ("sauna", ("jacuzzi", "hot tubs?", "steam rooms?", "saunas", "turkish bath")),
+    ("raise leg", (r"(?:keep|keeping|put|putting|prop|propping|get|getting|have|having) "
+                   r"(?:my |your |the |his |her )?(?:legs?|feet|foot) up",)),
+    ("sex", ("make love", "making love", "sexual", "intercourse", "sex life")),
+    ("night", ("bedtime", "bed time", "overnight", "night ?time", "in bed", "sleep", "sleeping", "asleep",
+               "nights")),
+    ("sport", ("tennis", "football", "golf", "rugby", "netball", "cricket", "badminton", "squash",
+               "basketball", "hockey", "skiing", "boxing", "martial arts", "climbing", "sports")),
     ("cant", ("cannot", "unable to", "not allowed to", "can not")),
     # \1 keeps the term being asked about ("what does VTE stand for" -> "definition vte").
     (r"definition \1", ("what is", "whats", "what are", "wat is", "wot is", "define", "definition of",
@@ -137,7 +208,7 @@ LAY_TERMS: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
     ("risk", ("who gets", "who is likely", "who is at risk", "more likely", "likely to get",
               "chances? of (?:getting|having)", "at risk", "risks", "risky")),
     ("test", ("check for", "checked for", "checking for", "tested for", "test for", "tests for",
-              "find out if i have", "scan for")),
+              r"find out (?:if|whether) (?:i|you|someone|they|he|she) (?:have|has|had|got)", "scan for")),
 )
 # fmt: on
 
@@ -150,6 +221,7 @@ CLOT_WORDS: Final = _word_set(
     clot clots clotting thrombus thrombosis thrombolysis thrombolytic thrombectomy phlebitis embolus
     pe dvt vte anticoagulant apixaban rivaroxaban edoxaban dabigatran warfarin heparin enoxaparin
     dalteparin tinzaparin doac inr ivc stockings ddimer ctpa thrombotic pts clotcare buster busting
+    recurrence
     """
 )
 # Everyday-life words (alcohol, flights, painkillers, the dentist) are not anchors at all: they are
@@ -162,14 +234,33 @@ HEALTH_WORDS: Final = _word_set(
     dose doses dosage medicine medication meds contraception hrt oestrogen estrogen pregnant
     postpartum caesarean breastfeeding breastfeed massage ulcer catheter emergency treatment
     treatments treat treated therapy recovery recover recurrence diagnosis diagnose diagnosed test
-    tests symptoms risk
+    tests symptoms risk healthy fit
     """
 )
-# How much a question anchored only by everyday health words is trusted, relative to a clot question.
-WEAK_ANCHOR_FACTOR: Final = 0.6
+# Everyday life on a blood thinner: people who already know they have a clot ask "is it OK to go to
+# the gym" or "can I take ibuprofen for the pain" without naming it. These words anchor a question
+# as weakly as the health words do, so the topic must explain nearly all of it.
+LIFE_WORDS: Final = _word_set(
+    """
+    gym sport exercise exercising workout lift lifting weights nsaid driving sex
+    run running jog jogging swim swimming sport sports cycle cycling
+    walk walking hike hiking yoga fly flying flight flights plane travel travelling holiday trip
+    ibuprofen aspirin naproxen paracetamol painkiller painkillers alcohol drink drinking beer wine
+    bath baths sauna hot heat work job office sex period periods vaccine vaccines vaccination
+    vaccinations jab jabs supplement supplements vitamin vitamins herbal food foods eat eating diet
+    insurance insurer cancer chemotherapy sick vomit vomiting diarrhoea tired hair side effects
+    """
+)
+# For such a question, a word the topic only mentions in its text counts this much.
+PASSING_MENTION: Final = 0.5
+# How much a question anchored only by everyday health words is trusted, relative to a clot question:
+# with the 0.45 threshold, such a question must be about 85 % explained by the topic.
+WEAK_ANCHOR_FACTOR: Final = 0.53
 
 # Safety overrides (SAFETY rules 4 and 5) look at stems, after typo repair and canonical terms.
-_MASSAGE_STRONG: Final = frozenset({"massag", "masseus", "rub", "knead", "theragun", "percuss"})
+_MASSAGE_STRONG: Final = frozenset(
+    {"massag", "masseus", "rub", "knead", "theragun", "percuss", "reflexolog", "acupressur", "shiatsu"}
+)
 _MASSAGE_WEAK: Final = frozenset({"stretch", "press", "squeez", "roll", "roller", "foam"})
 _CLOT_STEMS: Final = frozenset({"clot", "dvt", "thrombosi", "thrombus", "embolus", "pe", "phlebiti", "vte"})
 _LIMB_STEMS: Final = frozenset({"leg", "calf", "thigh", "knee", "arm", "vein", "limb", "lump", "ankl"})
@@ -181,6 +272,10 @@ _MEDICINE_STEMS: Final = frozenset(
         "dalteparin", "tinzaparin", "heparin", "medicin", "medic", "med", "tablet", "pill", "dose", "dosag",
         "inject", "doac",
     }
+)  # fmt: skip
+_ANTICOAGULANT_STEMS: Final = frozenset(
+    {"anticoagul", "apixaban", "rivaroxaban", "edoxaban", "dabigatran", "warfarin", "enoxaparin",
+     "dalteparin", "tinzaparin", "heparin", "doac"}
 )  # fmt: skip
 _MISSED_STEMS: Final = frozenset({"miss", "forgot", "forget", "forgotten", "skip"})
 _MEDICINE_NAMES: Final = (
@@ -223,13 +318,35 @@ class Answer:
     topic_id: str | None
     score: float
     reason: Reason
+    # Next-best topics, most relevant first: "Did you mean ...?" on a refusal or a close call.
     alternatives: tuple[str, ...] = ()
+    # The heading of the section of the topic that answers the question best (None: the summary).
+    section: str | None = None
+    # True when a runner-up came close: the reply offers it as "Did you mean ...?".
+    close_call: bool = False
+    # Every topic the question touched, most relevant first (orders the related-topic buttons).
+    ranking: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class _Query:
     text: str  # normalised and typo-repaired words, space-joined (before canonical terms)
     stems: tuple[str, ...]  # canonical content stems, in order, deduplicated
+    typed: frozenset[str] = frozenset()  # stems of the words as typed (only one-letter slips repaired)
+    sentences: tuple[tuple[str, ...], ...] = ()  # the stems of each sentence, for long messages
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    index: int
+    confidence: float
+
+
+@dataclass(frozen=True, slots=True)
+class _SectionIndex:
+    heading: str
+    strong: frozenset[str]  # stems of the heading and the section's example questions
+    weak: frozenset[str]  # stems of the section's text
 
 
 class Retriever:
@@ -245,22 +362,25 @@ class Retriever:
         self._threshold = DEFAULT_THRESHOLD if threshold is None else threshold
         self._granularity = granularity
         self._stemmer = Stemmer.Stemmer("english")
-        self._stem_cache: dict[str, str] = {}
+        self._stem_cache: dict[str, str] = dict(STEM_EXCEPTIONS)
         self._lay_terms = tuple(
             (re.compile(r"\b(?:" + "|".join(variants) + r")\b"), canonical)
             for canonical, variants in LAY_TERMS
         )
         topics = content.all()
         self._topic_ids: tuple[str, ...] = tuple(t.id for t in topics)
+        self._position = {tid: i for i, tid in enumerate(self._topic_ids)}
         self._has = {
             tid: content.get(tid) is not None for tid in (MASSAGE_TOPIC, DOSE_TOPIC, MISSED_DOSE_TOPIC)
         }
         self._clot_stems = frozenset(s for word in CLOT_WORDS for s in self._doc_stems(word))
-        self._health_stems = frozenset(s for word in HEALTH_WORDS for s in self._doc_stems(word))
+        self._health_stems = frozenset(
+            s for word in HEALTH_WORDS | LIFE_WORDS for s in self._doc_stems(word) if s not in STOP_WORDS
+        )
 
         # Words we recognise are never "repaired"; only indexed words are offered as repairs.
         indexed_words: set[str] = set()
-        known_words: set[str] = set(STOP_WORDS) | CLOT_WORDS | HEALTH_WORDS
+        known_words: set[str] = set(STOP_WORDS) | CLOT_WORDS | HEALTH_WORDS | LIFE_WORDS
         for topic in topics:
             for text in _coverage_texts(topic):
                 indexed_words.update(_words(text))
@@ -282,51 +402,97 @@ class Retriever:
         # question or keyword line max-pooled per topic, which settles one-word questions ("clot").
         topic_docs = [self._doc_stems(" ".join(_ranking_texts(t))) for t in topics]
         self._topic_vocab = [frozenset(self._doc_stems(" ".join(_coverage_texts(t)))) for t in topics]
+        # What a topic is about (title, questions, keywords), not what it mentions in passing.
+        self._topic_subject = [frozenset(doc) for doc in topic_docs]
         self._topic_index = _bm25(topic_docs)
         line_docs: list[list[str]] = []
         line_owner: list[int] = []
         for i, topic in enumerate(topics):
-            for line in (topic.title, *topic.questions, *topic.keywords):
+            lines = (topic.title, *topic.questions, *topic.keywords)
+            lines += tuple(q for section in topic.sections for q in section.questions)
+            for line in lines:
                 if stems := self._doc_stems(line):
                     line_docs.append(stems)
                     line_owner.append(i)
         self._line_index = _bm25(line_docs)
         self._line_owner = np.asarray(line_owner, dtype=np.int64)
 
-        # How specific a stem is: inverse document frequency over topics (unknown stems count as rare).
+        # How specific a stem is: inverse document frequency over topics.
         n = len(topics)
         df: dict[str, int] = {}
         for vocab in self._topic_vocab:
             for stem in vocab:
                 df[stem] = df.get(stem, 0) + 1
         self._idf = {stem: math.log(1 + (n - d + 0.5) / (d + 0.5)) for stem, d in df.items()}
-        self._unknown_idf = math.log(1 + (n + 0.5) / 0.5)
+        # A word no topic uses says the question may be about something else, but one worried
+        # paragraph has many such words: each weighs no more than a typical content word.
+        known = sorted(self._idf.values())
+        self._unknown_idf = known[len(known) // 2] if known else 1.0
 
-    def answer(self, question: str) -> Answer:
-        """Return the topic that answers the question, a safety override, or a refusal."""
+        # The title's words are what the summary answers; they say less about which section is meant.
+        self._titles = [frozenset(self._doc_stems(t.title)) for t in topics]
+        # Sections: the heading and example questions match strongly, the text weakly.
+        self._sections: list[tuple[_SectionIndex, ...]] = [
+            tuple(
+                _SectionIndex(
+                    heading=section.heading,
+                    strong=frozenset(self._doc_stems(" ".join((section.heading, *section.questions)))),
+                    weak=frozenset(self._doc_stems(section.text)),
+                )
+                for section in topic.sections
+            )
+            for topic in topics
+        ]
+
+    def answer(self, question: str, *, context: str | None = None) -> Answer:
+        """Return the topic that answers the question, a safety override, or a refusal.
+
+        ``context`` is the topic id just shown to this person: a short follow-up ("and at night?")
+        is then read against that topic first.
+        """
         query = self._analyse(question)
         if not query.stems:
             return Answer(topic_id=None, score=0.0, reason="empty")
-        if override := self._override(query):
+        context_index = self._position.get(context) if context is not None else None
+        if override := self._override(query, in_context=context_index is not None):
             return override
-        ranked = self._rank(query.stems)
-        if not ranked:
-            return Answer(topic_id=None, score=0.0, reason="no_match")
-        confidence = round(self._confidence(query.stems, ranked[0]), 4)
-        if confidence < self._threshold:
-            return Answer(topic_id=None, score=confidence, reason="no_match")
-        return Answer(
-            topic_id=self._topic_ids[ranked[0]],
-            score=confidence,
-            reason="match",
-            alternatives=tuple(self._topic_ids[i] for i in ranked[1 : 1 + MAX_ALTERNATIVES]),
-        )
+        own = self._decide(query)
+        if context_index is None or (own.topic_id is not None and not _is_follow_up(query.text, query.stems)):
+            return own
+        return self._in_context(query.stems, own, context_index)
+
+    def _in_context(self, stems: tuple[str, ...], own: Answer, context_index: int) -> Answer:
+        """Choose between the question's own answer and reading it against the topic just shown."""
+        follow = self._follow_up(stems, context_index)
+        if follow is None:
+            return own
+        if own.topic_id is None or own.topic_id == follow.topic_id:
+            return follow
+        # "and how is it treated?" after "what is a DVT": the topic that is *about* treatment answers,
+        # unless the topic just shown has a section about it and is as much about it.
+        own_share = self._subject_share(stems, self._position[own.topic_id])
+        if follow.section is not None and self._subject_share(stems, context_index) >= own_share:
+            return follow
+        return own
 
     # --- analysis -------------------------------------------------------------------------------
 
     def _analyse(self, question: str) -> _Query:
-        text = " ".join(self._repair(w) for w in _words(question[:_MAX_QUESTION_CHARS]))
-        return _Query(text=text, stems=tuple(dict.fromkeys(self._doc_stems(text))))
+        question = question[:_MAX_QUESTION_CHARS]
+        text = " ".join(self._repair(w) for w in _words(question))
+        stems = tuple(dict.fromkeys(self._doc_stems(text)))
+        sentences: list[tuple[str, ...]] = []
+        if len(stems) > LONG_QUESTION_STEMS:
+            parts = [p for p in _SENTENCE.findall(question) if p.strip()]
+            # The questions in it, if it asks any ("... Am I allowed a glass or two?"), else every sentence.
+            asked = [p for p in parts if p.rstrip().endswith("?")] or parts
+            for sentence in asked:
+                words = " ".join(self._repair(w) for w in _words(sentence))
+                sentences.append(tuple(dict.fromkeys(self._doc_stems(words))))
+        # As typed, but for one-letter slips ("streching"): "pressuring" is not "pressing".
+        close = (self._repair(w) if OSA.distance(w, self._repair(w)) <= 1 else w for w in _words(question))
+        typed = frozenset(self._doc_stems(" ".join(close)))
+        return _Query(text=text, stems=stems, typed=typed, sentences=tuple(sentences))
 
     def _canonical(self, text: str) -> str:
         for pattern, canonical in self._lay_terms:
@@ -358,6 +524,10 @@ class Retriever:
         # (a swap counts as one) up to 7 letters, two edits beyond.
         max_edits = 1 if len(word) <= 7 else 2
         candidates = self._repair_candidates.get(word[0], [])
+        if len(word) == 4:
+            # A four-letter word one letter away from another is usually a real word ("acne", "ache"):
+            # only a missing letter is repaired ("blod").
+            candidates = [c for c in candidates if len(c) == 5]
         match = process.extractOne(word, candidates, scorer=OSA.distance, score_cutoff=max_edits)
         fixed = match[0] if match is not None else word
         if len(self._repairs) >= _MAX_CACHED_REPAIRS:
@@ -367,9 +537,17 @@ class Retriever:
 
     # --- safety overrides -----------------------------------------------------------------------
 
-    def _override(self, query: _Query) -> Answer | None:
+    def _override(self, query: _Query, *, in_context: bool = False) -> Answer | None:
         stems = frozenset(query.stems)
-        if self._has[MASSAGE_TOPIC] and _is_massage_question(stems):
+        # Weak massage words ("press", "roll") count only as typed (or one letter off).
+        massage = stems & (_MASSAGE_STRONG | (_MASSAGE_WEAK & query.typed))
+        # Right after an answer about clots, "can I rub it?" is about the clot (SAFETY rule 4); and
+        # someone on a blood thinner asking about a massage has had a clot.
+        rubbing_it = bool(massage) and in_context
+        rubbing_it = rubbing_it or bool(
+            stems & _MASSAGE_STRONG and stems & _ANTICOAGULANT_STEMS and not stems & _NOT_MASSAGE_STEMS
+        )
+        if self._has[MASSAGE_TOPIC] and (rubbing_it or (massage and _is_massage_question(stems))):
             return Answer(topic_id=MASSAGE_TOPIC, score=1.0, reason="massage_override")
         if self._has[MISSED_DOSE_TOPIC] and stems & _MEDICINE_STEMS and stems & _MISSED_STEMS:
             return Answer(topic_id=MISSED_DOSE_TOPIC, score=1.0, reason="dose_override")
@@ -377,9 +555,76 @@ class Retriever:
             return Answer(topic_id=DOSE_TOPIC, score=1.0, reason="dose_override")
         return None
 
-    # --- ranking --------------------------------------------------------------------------------
+    # --- ranking and the decision ---------------------------------------------------------------
 
-    def _rank(self, stems: tuple[str, ...]) -> list[int]:
+    def _decide(self, query: _Query) -> Answer:
+        """Check the whole message and, for a long one, each question in it; the best explained wins.
+
+        A worried paragraph with one clear question in it is judged on that question, but anchored by
+        the whole message (a blood thinner named earlier still makes "a glass of wine?" ours).
+        """
+        whole = self._decide_stems(query.stems)
+        best: Answer | None = None
+        for stems in query.sentences:
+            if not stems or len(stems) == len(query.stems):
+                continue
+            found = self._decide_stems(stems, anchors=query.stems)
+            if found.topic_id is not None and (best is None or found.score > best.score):
+                best = found
+        if best is None or (whole.topic_id is not None and whole.score >= best.score):
+            return whole
+        return best
+
+    def _decide_stems(self, stems: tuple[str, ...], anchors: tuple[str, ...] = ()) -> Answer:
+        scored = self._rank(stems)
+        ranked = [i for i, _ in scored]
+        bm25_score = dict(scored)
+        if not ranked:
+            return Answer(topic_id=None, score=0.0, reason="no_match")
+        ranking = tuple(self._topic_ids[i] for i in ranked)
+        anchors = anchors or stems
+        candidates = [
+            _Candidate(i, round(self._confidence(stems, i, anchors), 4)) for i in ranked[:CANDIDATES]
+        ]
+        accepted = [c for c in candidates if c.confidence >= self._threshold]
+        if not accepted:
+            # Nothing explains the question well enough: refuse, but offer the ones that came closest.
+            near = [c for c in candidates if c.confidence >= SUGGEST_FLOOR]
+            return Answer(
+                topic_id=None,
+                score=max(c.confidence for c in candidates),
+                reason="no_match",
+                alternatives=tuple(self._topic_ids[c.index] for c in near[:MAX_ALTERNATIVES]),
+                ranking=ranking,
+            )
+        # The highest-ranked candidate that explains the question well enough, unless it explains it
+        # only barely and one further down explains it clearly better.
+        chosen = accepted[0]
+        if chosen.confidence < BARE_MATCH:
+            chosen = max(
+                accepted, key=lambda c: c.confidence if c.confidence >= chosen.confidence + OVERTAKE else 0
+            )
+        others = [c for c in candidates if c.index != chosen.index and c.confidence >= SUGGEST_FLOOR]
+        close_call = any(
+            c.confidence >= chosen.confidence - CLOSE_CALL_MARGIN
+            and bm25_score[c.index] >= bm25_score[chosen.index] * CLOSE_CALL_RANK
+            for c in others[:1]
+        )
+        alternatives = tuple(self._topic_ids[c.index] for c in others[:MAX_ALTERNATIVES])
+        if not alternatives:
+            alternatives = tuple(self._topic_ids[i] for i in ranked if i != chosen.index)[:MAX_ALTERNATIVES]
+        return Answer(
+            topic_id=self._topic_ids[chosen.index],
+            score=chosen.confidence,
+            reason="match",
+            alternatives=alternatives,
+            section=self._best_section(stems, chosen.index),
+            close_call=close_call,
+            ranking=ranking,
+        )
+
+    def _rank(self, stems: tuple[str, ...]) -> list[tuple[int, float]]:
+        """Return (topic index, BM25 score) for every topic the question touches, best first."""
         tokens = list(stems)
         topic_scores = self._topic_index.get_scores(tokens)
         if self._granularity == "topic":
@@ -388,24 +633,95 @@ class Retriever:
             pooled = np.zeros(len(self._topic_ids), dtype=np.float64)
             np.maximum.at(pooled, self._line_owner, self._line_index.get_scores(tokens))
             scores = pooled if self._granularity == "question" else topic_scores + pooled
-        return [int(i) for i in np.argsort(-scores, kind="stable") if scores[i] > 0]
+        return [(int(i), float(scores[i])) for i in np.argsort(-scores, kind="stable") if scores[i] > 0]
 
-    def _confidence(self, stems: tuple[str, ...], topic: int) -> float:
-        """Share of the question's IDF weight the topic explains, discounted unless it is about clots."""
-        vocab = self._topic_vocab[topic]
-        if any(s in self._clot_stems for s in stems):
-            trust = 1.0
-        elif any(s in self._health_stems for s in stems):
-            trust = WEAK_ANCHOR_FACTOR
+    def _confidence(self, stems: tuple[str, ...], topic: int, anchors: tuple[str, ...] = ()) -> float:
+        """Share of the question's IDF weight the topic explains, discounted unless it is about clots.
+
+        A question with no clot or medicine word ("is it OK to go to the gym") is fine when it is about
+        health or everyday life on a blood thinner, but then the topic must explain nearly all of it
+        ("ibuprofen for a hangover" is not ours): its title, questions or keywords must explain it, not
+        a passing mention in the text. Anything else ("how do I fix my car") is refused.
+        """
+        anchors = anchors or stems
+        if any(s in self._clot_stems for s in anchors):
+            trust, vocab = 1.0, self._topic_vocab[topic]
+        elif any(s in self._health_stems for s in anchors):
+            # Without a clot word the topic must be about these words: a passing mention in its text
+            # counts only half.
+            trust, vocab = WEAK_ANCHOR_FACTOR, self._topic_subject[topic]
         else:
             return 0.0
+        mentions = self._topic_vocab[topic]
         total = covered = 0.0
         for stem in stems:
             weight = self._idf.get(stem, self._unknown_idf)
             total += weight
             if stem in vocab:
                 covered += weight
+            elif stem in mentions:
+                covered += weight * PASSING_MENTION
         return trust * covered / total if total else 0.0
+
+    # --- sections and follow-ups ----------------------------------------------------------------
+
+    def _best_section(self, stems: Iterable[str], topic: int) -> str | None:
+        """Return the heading of the section the question is about, or None for the summary alone."""
+        best: tuple[float, str] | None = None
+        runner_up = 0.0
+        title = self._titles[topic]
+        for section in self._sections[topic]:
+            # A section is chosen for what its heading or example questions say, not for a word that
+            # merely occurs in its text; that word still helps to choose between sections.
+            if not any(s in section.strong for s in stems):
+                continue
+            score = sum(
+                self._idf.get(s, self._unknown_idf)
+                * (1.0 if s in section.strong else WEAK_SECTION_WEIGHT)
+                * (TITLE_WORD_WEIGHT if s in title else 1.0)
+                for s in stems
+                if s in section.strong or s in section.weak
+            )
+            if best is None or score > best[0]:
+                runner_up = best[0] if best is not None else 0.0
+                best = (score, section.heading)
+            elif score > runner_up:
+                runner_up = score
+        # A word every section shares says nothing about which one is meant: only a clear lead counts.
+        if best is None or best[0] - runner_up < MIN_SECTION_LEAD:
+            return None
+        return best[1]
+
+    def _subject_share(self, stems: tuple[str, ...], topic: int) -> float:
+        """Share of the question's weight that the topic's title, questions and keywords explain."""
+        subject = self._topic_subject[topic]
+        total = sum(self._idf.get(s, self._unknown_idf) for s in stems)
+        covered = sum(self._idf.get(s, self._unknown_idf) for s in stems if s in subject)
+        return covered / total if total else 0.0
+
+    def _follow_up(self, stems: tuple[str, ...], topic: int) -> Answer | None:
+        """Read a short follow-up against the topic just shown; None when it says nothing about it."""
+        if len(stems) > MAX_FOLLOW_UP_STEMS:
+            return None
+        vocab = self._topic_vocab[topic]
+        if not any(s in vocab for s in stems):
+            return None
+        section = self._best_section(stems, topic)
+        covered = sum(self._idf.get(s, self._unknown_idf) for s in stems if s in vocab)
+        total = sum(self._idf.get(s, self._unknown_idf) for s in stems)
+        if section is None and covered < total * self._threshold:
+            return None
+        return Answer(
+            topic_id=self._topic_ids[topic],
+            score=round(covered / total, 4) if total else 0.0,
+            reason="follow_up",
+            section=section,
+        )
+
+
+def _is_follow_up(text: str, stems: tuple[str, ...]) -> bool:
+    """A short message that leans on what came before: "and at night?", "what about flying?"."""
+    return len(stems) <= MAX_FOLLOW_UP_STEMS and bool(_FOLLOW_UP_START.match(text))
 
 
 def _is_massage_question(stems: frozenset[str]) -> bool:
@@ -425,12 +741,16 @@ def _is_dose_question(text: str) -> bool:
 def _ranking_texts(topic: Topic) -> tuple[str, ...]:
     # The summary and body are written for reading, not matching: their incidental words ("exactly",
     # "pregnancy" in a list of causes) pulled questions to the wrong topic in the eval.
-    return (topic.title, *topic.questions, *topic.keywords)
+    # Section headings are written for reading too ("Extra things that raise the risk in pregnancy");
+    # only their example questions help to rank.
+    section_questions = tuple(q for s in topic.sections for q in s.questions)
+    return (topic.title, *topic.questions, *topic.keywords, *section_questions)
 
 
 def _coverage_texts(topic: Topic) -> tuple[str, ...]:
     # A topic "explains" a word if it talks about it anywhere, so the body counts here.
-    return (topic.title, *topic.questions, *topic.keywords, topic.summary, topic.body)
+    section_questions = tuple(q for s in topic.sections for q in s.questions)
+    return (topic.title, *topic.questions, *topic.keywords, *section_questions, topic.summary, topic.body)
 
 
 def _words(text: str) -> list[str]:

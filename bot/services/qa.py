@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.domain.content import ContentBase, Topic
-from bot.knowledge.retrieval import Reason, Retriever
+from bot.domain.content import ContentBase, Section, Topic
+from bot.knowledge.retrieval import Answer, Reason, Retriever
+
+# How many "Did you mean ...?" buttons a refusal or a close call offers.
+MAX_SUGGESTIONS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,6 +19,10 @@ class QAResult:
     score: float
     reason: Reason
     related: tuple[Topic, ...]
+    # The part of the topic that answers the question (None: the summary alone answers it).
+    section: Section | None = None
+    # "Did you mean ...?": the next-best topics on a refusal or a close call, most relevant first.
+    suggestions: tuple[Topic, ...] = ()
 
 
 class QAService:
@@ -25,15 +32,34 @@ class QAService:
         self._content = content
         self._retriever = retriever
 
-    def ask(self, question: str) -> QAResult:
-        """Return the topic answering the question, or a result with no topic when there is none."""
+    def ask(self, question: str, *, context: str | None = None) -> QAResult:
+        """Return the topic answering the question, or a result with no topic when there is none.
+
+        ``context`` is the id of the topic this person was just shown, so that a short follow-up
+        ("and at night?") is understood against it. The caller keeps it in memory only.
+        """
         # Red-flag symptom triage runs before this, in the handler: an emergency never reaches Q&A.
-        answer = self._retriever.answer(question)
+        answer = self._retriever.answer(question, context=context)
         topic = self._content.get(answer.topic_id) if answer.topic_id is not None else None
         if topic is None:
             reason = answer.reason if answer.reason in ("no_match", "empty") else "no_match"
-            return QAResult(topic=None, score=answer.score, reason=reason, related=())
-        return QAResult(topic=topic, score=answer.score, reason=answer.reason, related=self._related(topic))
+            return QAResult(
+                topic=None,
+                score=answer.score,
+                reason=reason,
+                related=(),
+                suggestions=self._topics(answer.alternatives),
+            )
+        section = topic.section(answer.section) if answer.section is not None else None
+        suggestions = self._topics(answer.alternatives[:1]) if answer.close_call else ()
+        return QAResult(
+            topic=topic,
+            score=answer.score,
+            reason=answer.reason,
+            related=self._related(topic, answer, exclude={s.id for s in suggestions}),
+            section=section,
+            suggestions=suggestions,
+        )
 
     @property
     def content(self) -> ContentBase:
@@ -55,6 +81,17 @@ class QAService:
         """Return every topic, sorted by title."""
         return self._content.all()
 
-    def _related(self, topic: Topic) -> tuple[Topic, ...]:
-        found = (self._content.get(topic_id) for topic_id in topic.related)
+    def _topics(self, topic_ids: tuple[str, ...]) -> tuple[Topic, ...]:
+        found = (self._content.get(topic_id) for topic_id in topic_ids[:MAX_SUGGESTIONS])
+        return tuple(t for t in found if t is not None)
+
+    def _related(
+        self, topic: Topic, answer: Answer | None = None, *, exclude: set[str] | None = None
+    ) -> tuple[Topic, ...]:
+        """Return the related topics: those the question touched most first, then in the author's order."""
+        ids = [topic_id for topic_id in topic.related if topic_id not in (exclude or set())]
+        if answer is not None and answer.ranking:
+            rank = {topic_id: i for i, topic_id in enumerate(answer.ranking)}
+            ids.sort(key=lambda topic_id: rank.get(topic_id, len(rank)))
+        found = (self._content.get(topic_id) for topic_id in ids)
         return tuple(t for t in found if t is not None)

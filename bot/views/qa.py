@@ -30,8 +30,12 @@ TELL_ME_MORE: Final = "📖 Tell me more"
 PREVIOUS_PAGE: Final = "◀️"
 NEXT_PAGE: Final = "▶️"
 SOURCE_LABEL: Final = "Source"
-NO_ANSWER: Final = "I don't have information on that in my content — a pharmacist or doctor can help."
+NO_ANSWER: Final = (
+    "ClotCare's leaflets don't cover that question, so I won't guess. A pharmacist or doctor can answer it."
+)
+DID_YOU_MEAN: Final = "Did you mean one of these?"
 TOPICS_HINT: Final = "You can browse everything I can answer with /topics."
+DID_YOU_MEAN_PREFIX: Final = "❓ Did you mean: "
 
 _BOLD: Final = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")
 _BULLET: Final = re.compile(r"^[ \t]*- +", re.MULTILINE)
@@ -39,22 +43,27 @@ _PARAGRAPH_BREAK: Final = re.compile(r"\n[ \t]*\n")
 
 
 def render_answer(result: QAResult) -> str:
-    """Render a short answer: the topic title in bold, its summary and the main source."""
+    """Render a short answer: the title in bold, the summary, the matching section if any, the source."""
     topic = result.topic
     if topic is None:
-        return render_no_answer()
+        return render_no_answer(result.suggestions)
     lines = [f"<b>{_escape(topic.title)}</b>", "", _escape(topic.summary)]
-    if topic.sources:
-        lines += ["", _source_line(topic)]
-    return "\n".join(lines)
+    source = ["", _source_line(topic)] if topic.sources else []
+    if result.section is not None:
+        section = ["", f"<b>{_escape(result.section.heading)}</b>", _markdown_to_html(result.section.text)]
+        # A section too long for one message is left to "Tell me more"; the summary still answers.
+        if _utf16_units("\n".join(lines + section + source)) <= MAX_PART_UNITS:
+            lines += section
+    return "\n".join(lines + source)
 
 
 def answer_keyboard(result: QAResult) -> InlineKeyboardMarkup:
-    """Build the buttons under an answer: read more, then up to three related topics."""
+    """Build the buttons under an answer: read more, "Did you mean" on a close call, related topics."""
     topic = result.topic
     if topic is None:
-        return InlineKeyboardMarkup([])
+        return InlineKeyboardMarkup([[_topic_button(t)] for t in result.suggestions])
     rows = [[InlineKeyboardButton(TELL_ME_MORE, callback_data=encode(CALLBACK_PREFIX, "more", topic.id))]]
+    rows += [[_topic_button(other, DID_YOU_MEAN_PREFIX)] for other in result.suggestions]
     rows += [[_topic_button(related)] for related in result.related[:MAX_RELATED_BUTTONS]]
     return InlineKeyboardMarkup(rows)
 
@@ -73,14 +82,17 @@ def render_topics_intro() -> str:
     return "<b>Topics</b>\nEverything I can explain. Tap one to read it."
 
 
-def render_no_answer() -> str:
-    """Render the plain "no answer" reply that points to a pharmacist or doctor and to /topics."""
-    return f"{_escape(NO_ANSWER)}\n\n{_escape(TOPICS_HINT)}"
+def render_no_answer(suggestions: Sequence[Topic] = ()) -> str:
+    """Render the plain "no answer" reply: not covered, ask a pharmacist or doctor, maybe a near topic."""
+    hint = DID_YOU_MEAN if suggestions else TOPICS_HINT
+    return f"{_escape(NO_ANSWER)}\n\n{_escape(hint)}"
 
 
-def no_answer_keyboard(content: ContentBase) -> InlineKeyboardMarkup:
-    """Offer a few key topics when a question has no answer."""
-    topics = [t for t in (content.get(topic_id) for topic_id in KEY_TOPICS) if t is not None]
+def no_answer_keyboard(content: ContentBase, suggestions: Sequence[Topic] = ()) -> InlineKeyboardMarkup:
+    """Offer the nearest topics ("Did you mean ...?") when a question has no answer, else key topics."""
+    topics = list(suggestions) or [
+        t for t in (content.get(topic_id) for topic_id in KEY_TOPICS) if t is not None
+    ]
     return InlineKeyboardMarkup([[_topic_button(t)] for t in topics])
 
 
@@ -121,8 +133,10 @@ def topics_keyboard(topics: Sequence[Topic], page: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(rows)
 
 
-def _topic_button(topic: Topic) -> InlineKeyboardButton:
-    return InlineKeyboardButton(topic.title, callback_data=encode(CALLBACK_PREFIX, "topic", topic.id))
+def _topic_button(topic: Topic, prefix: str = "") -> InlineKeyboardButton:
+    return InlineKeyboardButton(
+        prefix + topic.title, callback_data=encode(CALLBACK_PREFIX, "topic", topic.id)
+    )
 
 
 def _source_line(topic: Topic) -> str:

@@ -1,7 +1,12 @@
-"""Evaluate the Retriever on tests/eval/qa_cases.yaml; shared by the eval test and bench/qa.py."""
+"""Evaluate the Retriever on a YAML case file; shared by the eval tests and bench/qa.py.
+
+tests/eval/qa_cases.yaml is the development set; tests/eval/qa_heldout.yaml is the held-out set,
+written before tuning and never tuned on (see tests/eval/RESULTS_QA.md).
+"""
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,6 +16,7 @@ from bot.knowledge.loader import default_content_dir, load_content
 from bot.knowledge.retrieval import MASSAGE_TOPIC, Retriever
 
 CASES_PATH = Path(__file__).resolve().parent / "qa_cases.yaml"
+HELDOUT_PATH = Path(__file__).resolve().parent / "qa_heldout.yaml"
 NONE = "none"
 
 
@@ -20,6 +26,8 @@ class Case:
 
     question: str
     expect: tuple[str, ...]
+    kind: str = ""
+    section: str | None = None  # the section heading that answers it, when one section does
 
     @property
     def out_of_scope(self) -> bool:
@@ -29,18 +37,20 @@ class Case:
 
 @dataclass(frozen=True, slots=True)
 class Miss:
-    """A case the retriever got wrong."""
+    """A case the retriever got wrong (wrong topic, or the right topic with the wrong section)."""
 
     question: str
     expected: tuple[str, ...]
     got: str | None
     reason: str
     score: float
+    kind: str = ""
+    section: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class EvalReport:
-    """Top-1 accuracy overall, on massage questions and on out-of-scope questions."""
+    """Top-1 accuracy overall, per kind, on massage, out-of-scope and section-labelled questions."""
 
     total: int
     correct: int
@@ -49,6 +59,10 @@ class EvalReport:
     out_of_scope_total: int
     out_of_scope_refused: int
     misses: tuple[Miss, ...]
+    kind_total: tuple[tuple[str, int], ...] = ()
+    kind_correct: tuple[tuple[str, int], ...] = ()
+    section_total: int = 0
+    section_correct: int = 0
 
     @property
     def accuracy(self) -> float:
@@ -73,8 +87,17 @@ class EvalReport:
             f"out-of-scope refused: {self.out_of_scope_refused}/{self.out_of_scope_total}"
             f" = {self.refusal_rate:.1%}",
         ]
+        if self.section_total:
+            lines.append(f"right section (where labelled): {self.section_correct}/{self.section_total}")
+        correct = dict(self.kind_correct)
+        for kind, total in self.kind_total:
+            lines.append(
+                f"  kind {kind:10} {correct.get(kind, 0):3}/{total:<3} = {correct.get(kind, 0) / total:.1%}"
+            )
         for m in self.misses:
             expected = "|".join(m.expected) or NONE
+            if m.section:
+                expected += f" [{m.section}]"
             lines.append(
                 f"  MISS {m.question!r}: expected {expected}, got {m.got} ({m.reason}, {m.score:.3f})"
             )
@@ -91,8 +114,14 @@ def load_cases(path: Path = CASES_PATH) -> list[Case]:
         expect = item["expect"]
         # An ambiguous question may list every topic a careful human would accept.
         ids = expect if isinstance(expect, list) else [expect]
+        section = item.get("section")
         cases.append(
-            Case(question=str(item["q"]), expect=tuple(str(i) for i in ids if i not in (None, NONE)))
+            Case(
+                question=str(item["q"]),
+                expect=tuple(str(i) for i in ids if i not in (None, NONE)),
+                kind=str(item.get("kind", "")),
+                section=str(section) if section is not None else None,
+            )
         )
     return cases
 
@@ -102,19 +131,40 @@ def evaluate(cases: list[Case], retriever: Retriever | None = None) -> EvalRepor
     if retriever is None:
         retriever = Retriever(load_content(default_content_dir()))
     correct = massage_total = massage_correct = oos_total = oos_refused = 0
+    section_total = section_correct = 0
+    kind_total: Counter[str] = Counter()
+    kind_correct: Counter[str] = Counter()
     misses: list[Miss] = []
     for case in cases:
         answer = retriever.answer(case.question)
         ok = answer.topic_id in case.expect if case.expect else answer.topic_id is None
         correct += ok
+        if case.kind:
+            kind_total[case.kind] += 1
+            kind_correct[case.kind] += ok
         if MASSAGE_TOPIC in case.expect:
             massage_total += 1
             massage_correct += ok
         if case.out_of_scope:
             oos_total += 1
             oos_refused += ok
-        if not ok:
-            misses.append(Miss(case.question, case.expect, answer.topic_id, answer.reason, answer.score))
+        section_ok = True
+        if case.section is not None:
+            section_total += 1
+            section_ok = ok and getattr(answer, "section", None) == case.section
+            section_correct += section_ok
+        if not ok or not section_ok:
+            misses.append(
+                Miss(
+                    case.question,
+                    case.expect,
+                    answer.topic_id,
+                    answer.reason,
+                    answer.score,
+                    case.kind,
+                    case.section,
+                )
+            )
     return EvalReport(
         total=len(cases),
         correct=correct,
@@ -123,4 +173,8 @@ def evaluate(cases: list[Case], retriever: Retriever | None = None) -> EvalRepor
         out_of_scope_total=oos_total,
         out_of_scope_refused=oos_refused,
         misses=tuple(misses),
+        kind_total=tuple(sorted(kind_total.items())),
+        kind_correct=tuple(sorted(kind_correct.items())),
+        section_total=section_total,
+        section_correct=section_correct,
     )

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.config import Settings
+from bot.handlers.qa import FOLLOW_UP_SECONDS, LAST_TOPIC_KEY, recall_topic, remember_topic
 from tests.fakes.harness import BotHarness, running_bot
 from tests.fakes.telegram_html import utf16_len
 
@@ -44,7 +45,8 @@ async def test_dose_questions_never_get_a_dose(bot: BotHarness) -> None:
 
 async def test_out_of_scope_is_refused_with_topic_buttons(bot: BotHarness) -> None:
     (reply,) = await bot.send(USER, "who won the football last night")
-    assert "pharmacist or doctor can help" in reply.plain_text
+    assert "pharmacist or doctor" in reply.plain_text
+    assert "information" not in reply.plain_text
     assert reply.buttons
 
 
@@ -69,3 +71,37 @@ async def test_topics_browser_pages(bot: BotHarness) -> None:
     await bot.press_data(USER, edited, "qa:topic:no_such_topic")
     await bot.press_data(USER, edited, "qa:page:abc")
     assert len(bot.api.messages(USER)) == before  # forged data: answered, nothing sent
+
+
+async def test_a_section_answer_and_a_follow_up_in_context(bot: BotHarness) -> None:
+    (first,) = await bot.send(USER, "do compression stockings help after a dvt")
+    assert first.plain_text.splitlines()[0] == "Compression stockings"
+    (follow,) = await bot.send(USER, "what about at night?")
+    lines = follow.plain_text.splitlines()
+    assert lines[0] == "Compression stockings"
+    assert "Wearing them: day, night and how long" in lines
+    # Another person asking the same thing has no context: it is not read against stockings.
+    (other,) = await bot.send(USER + 1, "what about at night?")
+    assert "Wearing them: day, night and how long" not in other.plain_text.splitlines()
+
+
+async def test_a_refusal_offers_did_you_mean_buttons_that_open_the_topic(bot: BotHarness) -> None:
+    (reply,) = await bot.send(USER, "tell me about warfarin and chocolate")
+    assert "leaflets don't cover" in reply.plain_text
+    assert "pharmacist or doctor" in reply.plain_text
+    labels = [text for row in reply.buttons for text, _ in row]
+    assert "Food and warfarin (vitamin K)" in labels
+    (topic,) = await bot.press(USER, reply, "Food and warfarin (vitamin K)")
+    assert topic.plain_text.splitlines()[0] == "Food and warfarin (vitamin K)"
+
+
+def test_the_last_topic_is_remembered_for_a_few_minutes_only() -> None:
+    user_data: dict[object, object] = {}
+    remember_topic(user_data, "compression_stockings", now=1000.0)
+    assert recall_topic(user_data, now=1000.0 + FOLLOW_UP_SECONDS - 1) == "compression_stockings"
+    assert recall_topic(user_data, now=1000.0 + FOLLOW_UP_SECONDS) is None
+    assert user_data == {}  # forgotten once stale
+    assert recall_topic(None) is None
+    remember_topic(None, "x")  # no user data (channel posts): nothing to remember, no error
+    user_data[LAST_TOPIC_KEY] = "garbage"
+    assert recall_topic(user_data) is None

@@ -42,6 +42,23 @@ REQUIRED_TOPICS = {
     "recurrence_prevention",
     "surgery_dental_on_blood_thinners",
 }
+# Topics added for the questions people actually ask (issue 10).
+NEW_TOPICS = {
+    "treatment_overview",
+    "what_happens_to_the_clot",
+    "heat_and_raising_leg",
+    "sickness_diarrhoea_after_dose",
+    "vaccines_and_injections",
+    "supplements_and_herbal_remedies",
+    "side_effects_other_than_bleeding",
+    "timing_and_food",
+    "work_driving_and_sex",
+    "clots_and_cancer",
+    "provoked_vs_unprovoked",
+    "travel_insurance",
+    "heavy_periods_on_blood_thinners",
+}
+REVIEW_DATES = {datetime.date(2026, 11, 27), datetime.date(2026, 11, 30)}
 
 VALID = """\
 ---
@@ -89,8 +106,8 @@ def broken(topic_id: str, old: str, new: str) -> str:
 
 
 def test_every_real_file_loads(content: ContentBase) -> None:
-    assert set(content.topics) >= REQUIRED_TOPICS
-    assert 25 <= len(content.topics) <= 40
+    assert set(content.topics) >= REQUIRED_TOPICS | NEW_TOPICS
+    assert 40 <= len(content.topics) <= 60
 
 
 def test_topics_have_complete_front_matter(content: ContentBase) -> None:
@@ -99,7 +116,7 @@ def test_topics_have_complete_front_matter(content: ContentBase) -> None:
         assert len(topic.questions) >= 5
         assert topic.keywords
         assert topic.sources
-        assert topic.reviewed == datetime.date(2026, 11, 27)
+        assert topic.reviewed in REVIEW_DATES, topic.id
         assert topic.body
         assert all(r in content.topics for r in topic.related)
 
@@ -175,6 +192,132 @@ def test_bleeding_topic_lists_every_emergency_sign(content: ContentBase) -> None
                  "10 minutes", "severe headache", "hit your head"):  # fmt: skip
         assert sign in body, sign
     assert "call the emergency number now" in body
+
+
+def test_every_topic_is_cited_with_a_review_date(content: ContentBase) -> None:
+    for topic in content.all():
+        assert topic.sources, topic.id
+        for source in topic.sources:
+            assert source.title.strip(), topic.id
+            assert source.url.startswith(("https://", "http://", "seed:")), (topic.id, source.url)
+        assert topic.reviewed in REVIEW_DATES, topic.id
+
+
+def test_new_topics_are_complete_with_sections(content: ContentBase) -> None:
+    for topic_id in NEW_TOPICS:
+        topic = content.get(topic_id)
+        assert topic is not None, topic_id
+        assert 5 <= len(topic.questions) <= 10, topic_id
+        assert topic.reviewed == datetime.date(2026, 11, 30), topic_id
+        assert topic.related, topic_id
+        asked = [s for s in topic.sections if s.questions]
+        assert 2 <= len(asked) <= 4, topic_id
+        for section in asked:
+            assert f"**{section.heading}**" in topic.body, (topic_id, section.heading)
+
+
+_DOUBLING = re.compile(
+    r"two doses|double (?:up|dose)|take extra(?! care)|another dose|catch up", re.IGNORECASE
+)
+
+
+def test_no_topic_forbids_a_second_dose_without_deferring_to_the_leaflet(content: ContentBase) -> None:
+    # SAFETY rule 5: a few regimens do allow a make-up dose, so every "don't take two doses" defers to
+    # the leaflet or a pharmacist, in the same line (bullet or paragraph), or in the same summary.
+    for topic in content.all():
+        lines = [topic.summary, *topic.body.splitlines()]
+        for line in lines:
+            if _DOUBLING.search(line):
+                folded = line.casefold()
+                assert "leaflet" in folded or "pharmacist" in folded, (topic.id, line)
+        text = (topic.summary + "\n" + topic.body).casefold()
+        assert "never take two doses" not in text, topic.id
+
+
+_WORD = re.compile(r"[a-z0-9]+")
+_SUFFIXES = ("ing", "ed", "es", "s", "ly", "e")
+
+
+def _stem(word: str) -> str:
+    for _ in range(2):
+        for suffix in _SUFFIXES:
+            if len(word) - len(suffix) >= 3 and word.endswith(suffix):
+                word = word[: -len(suffix)]
+                break
+    return word
+
+
+def test_stem_reduces_word_forms_to_one_stem() -> None:
+    assert _stem("fillings") == _stem("filling") == _stem("fill")
+    assert _stem("vaccines") == _stem("vaccine")
+    assert _stem("swelling") == _stem("swell")
+    assert _stem("pe") == "pe"
+
+
+def test_every_keyword_is_covered_by_the_topic(content: ContentBase) -> None:
+    # A keyword promises an answer: each of its words must appear, as a word or the same stem, in the
+    # topic's title, summary, body, example questions or section questions.
+    missing: list[tuple[str, str]] = []
+    for topic in content.all():
+        section_questions = [q for section in topic.sections for q in section.questions]
+        text = " ".join([topic.title, topic.summary, topic.body, *topic.questions, *section_questions])
+        stems = {_stem(w) for w in _WORD.findall(text.casefold())}
+        for keyword in topic.keywords:
+            if any(_stem(w) not in stems for w in _WORD.findall(keyword.casefold())):
+                missing.append((topic.id, keyword))
+    assert not missing, missing
+
+
+def test_stockings_topic_says_nice_does_not_recommend_them_to_prevent_clots(content: ContentBase) -> None:
+    topic = content.get("compression_stockings")
+    assert topic is not None
+    body = " ".join(topic.body.split())
+    assert (
+        "NICE, which advises the NHS, does not recommend compression stockings to prevent another clot"
+        " or post-thrombotic syndrome after a DVT." in body
+    )
+    wearing = topic.section("Wearing them: day, night and how long")
+    assert wearing is not None
+    assert "night" in wearing.text
+    assert wearing.questions
+
+
+def test_pregnancy_wording_names_the_harm_contraception_and_urgent_advice(content: ContentBase) -> None:
+    for topic_id in ("pregnancy_and_clots", "contraception_hrt_and_clots"):
+        topic = content.get(topic_id)
+        assert topic is not None
+        text = " ".join((topic.summary + " " + topic.body).split()).casefold()
+        assert "warfarin can harm an unborn baby" in text, topic_id
+        assert "avoided in pregnancy" in text, topic_id
+        assert "reliable contraception" in text, topic_id
+        assert "urgent" in text, topic_id
+
+
+def test_heavy_periods_say_when_to_get_help(content: ContentBase) -> None:
+    topic = content.get("heavy_periods_on_blood_thinners")
+    assert topic is not None
+    text = " ".join((topic.summary + " " + topic.body).split()).casefold()
+    for sign in ("every hour", "coin", "faint", "call the emergency number", "don't stop your"):
+        assert sign in text, sign
+    bleeding = content.get("bleeding_on_blood_thinners")
+    assert bleeding is not None
+    assert "heavy_periods_on_blood_thinners" in bleeding.related
+    assert "heavy periods" in bleeding.body.casefold()
+
+
+def test_treatment_is_in_the_definition_summaries_and_the_embolus_route_is_told(content: ContentBase) -> None:
+    dvt = content.get("what_is_dvt")
+    pe = content.get("pulmonary_embolism")
+    assert dvt is not None
+    assert pe is not None
+    for topic in (dvt, pe):
+        assert "blood thinner" in topic.summary.casefold(), topic.id
+    route = pe.summary.casefold()
+    position = 0
+    for part in ("deep vein", "larger veins", "right side of the heart", "pulmonary arteries", "lungs"):
+        found = route.find(part, position)
+        assert found >= 0, (part, route)
+        position = found + len(part)
 
 
 def test_default_content_dir_is_the_repository_folder() -> None:

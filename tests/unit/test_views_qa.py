@@ -11,12 +11,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from telegram import InlineKeyboardMarkup
 
-from bot.domain.content import ContentBase, Source, Topic
+from bot.domain.content import ContentBase, Section, Source, Topic
 from bot.knowledge.loader import default_content_dir, load_content
 from bot.services.qa import QAResult
 from bot.views.callbacks import decode
 from bot.views.qa import (
+    DID_YOU_MEAN_PREFIX,
     NO_ANSWER,
+    TELL_ME_MORE,
     answer_keyboard,
     no_answer_keyboard,
     render_answer,
@@ -229,6 +231,7 @@ def test_no_answer_reply_points_to_people_and_topics(content: ContentBase) -> No
     assert_telegram_html(text)
     assert NO_ANSWER in text
     assert "pharmacist or doctor" in text
+    assert "don't cover" in text
     assert "/topics" in text
     result = QAResult(topic=None, score=0.0, reason="no_match", related=())
     assert render_answer(result) == text
@@ -273,3 +276,61 @@ def test_usage_and_intro_texts_are_valid_html() -> None:
     intro = render_topics_intro()
     assert_telegram_html(intro)
     assert intro.strip()
+
+
+def test_an_answer_with_a_section_shows_summary_then_that_section() -> None:
+    section = Section(heading="At <night>", text="- Take them off in bed & rest.", questions=("q",))
+    topic = make_topic(body="**At <night>**\n\n- Take them off in bed & rest.", sections=(section,))
+    text = render_answer(QAResult(topic=topic, score=1.0, reason="match", related=(), section=section))
+    assert_telegram_html(text)
+    summary_at = text.index("Short &amp; &lt;sweet&gt;")
+    heading_at = text.index("<b>At &lt;night&gt;</b>")
+    assert summary_at < heading_at < text.index("• Take them off in bed &amp; rest.") < text.index("Source:")
+
+
+def test_a_section_too_long_for_one_message_falls_back_to_the_summary() -> None:
+    section = Section(heading="Huge", text="word " * 2000)
+    topic = make_topic(sections=(section,))
+    text = render_answer(QAResult(topic=topic, score=1.0, reason="match", related=(), section=section))
+    assert "Huge" not in text
+    assert "Short &amp;" in text
+    assert utf16_units(text) <= TELEGRAM_LIMIT
+
+
+def test_every_real_section_renders_valid_html_under_the_limit(content: ContentBase) -> None:
+    for topic in content.all():
+        for section in topic.sections:
+            text = render_answer(
+                QAResult(topic=topic, score=1.0, reason="match", related=(), section=section)
+            )
+            assert_telegram_html(text)
+            assert utf16_units(text) <= TELEGRAM_LIMIT
+
+
+def test_a_close_call_offers_did_you_mean_before_related_topics(content: ContentBase) -> None:
+    topic, other, related = (
+        content.topics[t] for t in ("thrombolysis", "what_happens_to_the_clot", "ivc_filter")
+    )
+    markup = answer_keyboard(
+        QAResult(topic=topic, score=1.0, reason="match", related=(related,), suggestions=(other,))
+    )
+    labels = [button.text for row in markup.inline_keyboard for button in row]
+    assert labels == [TELL_ME_MORE, f"{DID_YOU_MEAN_PREFIX}{other.title}", related.title]
+    assert callbacks(markup)[1:] == [f"qa:topic:{other.id}", f"qa:topic:{related.id}"]
+
+
+def test_a_refusal_with_suggestions_says_so_plainly_and_offers_them(content: ContentBase) -> None:
+    near = (content.topics["diet_and_warfarin"], content.topics["anticoagulants"])
+    text = render_no_answer(near)
+    assert_telegram_html(text)
+    assert "leaflets don't cover" in text
+    assert "pharmacist or doctor" in text
+    assert "Did you mean" in text
+    assert "information" not in text
+    assert callbacks(no_answer_keyboard(content, near)) == [
+        "qa:topic:diet_and_warfarin",
+        "qa:topic:anticoagulants",
+    ]
+    refused = QAResult(topic=None, score=0.3, reason="no_match", related=(), suggestions=near)
+    assert render_answer(refused) == text
+    assert callbacks(answer_keyboard(refused)) == callbacks(no_answer_keyboard(content, near))
