@@ -334,6 +334,9 @@ class _Query:
     stems: tuple[str, ...]  # canonical content stems, in order, deduplicated
     typed: frozenset[str] = frozenset()  # stems of the words as typed (only one-letter slips repaired)
     sentences: tuple[tuple[str, ...], ...] = ()  # the stems of each sentence, for long messages
+    # Stems before lay terms are mapped: "break the clot up" maps to "dissolve" and loses "clot",
+    # which the massage rule (SAFETY rule 4) must still see.
+    unmapped: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -492,7 +495,8 @@ class Retriever:
         # As typed, but for one-letter slips ("streching"): "pressuring" is not "pressing".
         close = (self._repair(w) if OSA.distance(w, self._repair(w)) <= 1 else w for w in _words(question))
         typed = frozenset(self._doc_stems(" ".join(close)))
-        return _Query(text=text, stems=stems, typed=typed, sentences=tuple(sentences))
+        unmapped = frozenset(self._stems(w for w in text.split() if w not in STOP_WORDS))
+        return _Query(text=text, stems=stems, typed=typed, sentences=tuple(sentences), unmapped=unmapped)
 
     def _canonical(self, text: str) -> str:
         for pattern, canonical in self._lay_terms:
@@ -538,7 +542,7 @@ class Retriever:
     # --- safety overrides -----------------------------------------------------------------------
 
     def _override(self, query: _Query, *, in_context: bool = False) -> Answer | None:
-        stems = frozenset(query.stems)
+        stems = frozenset(query.stems) | query.unmapped
         # Weak massage words ("press", "roll") count only as typed (or one letter off).
         massage = stems & (_MASSAGE_STRONG | (_MASSAGE_WEAK & query.typed))
         # Right after an answer about clots, "can I rub it?" is about the clot (SAFETY rule 4); and
