@@ -26,7 +26,7 @@ async def reply_to_red_flags(
     """Detect warning signs in ``text`` and, if any, reply with safety guidance first; return the level.
 
     None means the message sounded like a symptom but matched no sign: the bot has asked "Is this
-    happening to you now?" (SAFETY.md rule 11) and must say nothing else.
+    happening to you now?" (SAFETY.md rule 11); a question in it may still be answered, quietly.
     """
     profile = await context.services.users.safety_profile(user_id)
     result = detect_red_flags(text, on_blood_thinners=profile.on_blood_thinners)
@@ -51,10 +51,15 @@ async def free_text(update: Update, context: ClotContext) -> None:
     text = message.text
     severity = await reply_to_red_flags(message, user.id, text, context)
     flow = context.user_data.get("flow") if context.user_data is not None else None
-    # Nothing may dilute "call the emergency number now" or "is this happening to you now?" (None).
-    # And words that got safety guidance are about the person, not an answer to the open step: never
+    # Nothing may dilute "call the emergency number now". None: "is this happening to you now?" was
+    # asked. And words that got safety guidance are about the person, not an answer to the open step: never
     # taken (or stored) as a medicine name, a dose or a time. The flow stays open.
-    if severity is None or severity is Severity.EMERGENCY or (flow and severity is not Severity.INFO):
+    if severity is Severity.EMERGENCY or (flow and severity is not Severity.INFO):
+        return
+    if severity is None:
+        # "Is this happening to you now?" was asked. A question in the same message that the content
+        # answers ("can I massage it? it's really sore") is answered too; no refusal is added.
+        await reply_with_answer(message, text, context, quiet_when_unknown=True)
         return
     if flow == FLOW_COUNTRY and context.user_data is not None:
         context.user_data.pop("flow", None)

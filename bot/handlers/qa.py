@@ -84,7 +84,8 @@ async def ask(update: Update, context: ClotContext) -> None:
     severity = await reply_to_red_flags(message, user.id, question, context)
     if severity is Severity.EMERGENCY:
         return
-    await reply_with_answer(message, question, context, quiet_when_unknown=severity is Severity.URGENT)
+    # After safety guidance or "is this happening to you now?" (None), an answer may follow, no refusal.
+    await reply_with_answer(message, question, context, quiet_when_unknown=severity is not Severity.INFO)
 
 
 async def topics(update: Update, context: ClotContext) -> None:

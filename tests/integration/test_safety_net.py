@@ -26,12 +26,33 @@ async def bot(settings: Settings) -> AsyncIterator[BotHarness]:
 
 
 def _net(replies: list[BotMessage]) -> BotMessage:
-    assert len(replies) == 1, [m.plain_text for m in replies]  # nothing but the question
-    (net,) = replies
+    assert replies, "no reply"
+    net, *rest = replies
     assert net.plain_text.startswith(NET), net.plain_text
     assert SIREN not in net.plain_text
     assert WARNING not in net.plain_text
+    # At most an answer to a question in the same message follows: never a refusal, never a second net.
+    assert len(rest) <= 1, [m.plain_text for m in replies]
+    for other in rest:
+        assert NET not in other.plain_text
+        assert SIREN not in other.plain_text
+        assert "don't cover" not in other.plain_text
     return net
+
+
+async def test_a_message_that_is_only_a_sign_gets_only_the_question(bot: BotHarness) -> None:
+    replies = await bot.send(USER, UNCERTAIN)
+    assert len(replies) == 1, [m.plain_text for m in replies]
+    _net(replies)
+
+
+async def test_a_question_beside_an_uncertain_sign_is_answered_after_the_question(bot: BotHarness) -> None:
+    text = "sent home from a&e with a dvt in my left leg. can i massage it? its really sore"
+    assert detect_red_flags(text).uncertain
+    replies = await bot.send(USER, text)
+    _net(replies)
+    assert len(replies) == 2, [m.plain_text for m in replies]
+    assert "massage" in replies[1].plain_text.lower()  # SAFETY rule 4: the clear "no" is not held back
 
 
 def test_the_example_is_uncertain() -> None:
