@@ -56,11 +56,6 @@ async def free_text(update: Update, context: ClotContext) -> None:
     # taken (or stored) as a medicine name, a dose or a time. The flow stays open.
     if severity is Severity.EMERGENCY or (flow and severity is not Severity.INFO):
         return
-    if severity is None:
-        # "Is this happening to you now?" was asked. A question in the same message that the content
-        # answers ("can I massage it? it's really sore") is answered too; no refusal is added.
-        await reply_with_answer(message, text, context, quiet_when_unknown=True)
-        return
     if flow == FLOW_COUNTRY and context.user_data is not None:
         context.user_data.pop("flow", None)
         await handle_country_text(message, user.id, text, context)
@@ -75,7 +70,10 @@ async def free_text(update: Update, context: ClotContext) -> None:
         return
     if message.chat.type != ChatType.PRIVATE and severity is Severity.INFO:
         return  # in groups ClotCare only speaks up for safety, or when addressed with a command
-    await reply_with_answer(message, text, context, quiet_when_unknown=severity is Severity.URGENT)
+    # After guidance or "is this happening to you now?" (None; no flow is open then), a question in the
+    # same message that the content answers ("can I massage it? it's really sore") is answered too,
+    # but no refusal is added.
+    await reply_with_answer(message, text, context, quiet_when_unknown=severity is not Severity.INFO)
 
 
 # Commands about one person's health or settings: answered only in a private chat.
