@@ -88,6 +88,7 @@ STOP_WORDS: Final = _word_set(
     wont shouldnt wouldnt couldnt someone something thing things bit lot lots get got go going gonna
     wanna want wants wondering wonder question ask asking mean means like can will how shall may
     might must much many wat wot u ur pls plz difference differences true
+    message messages sorry good special else elses
     scared scare terrified worried worry worrying anxious afraid frightened panic panicking nervous
     sorry silly stupid honestly confused cn wiv wid b4 able
     """
@@ -107,6 +108,10 @@ LAY_TERMS: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
     ("anticoagulant", ("blood thin+ers?", "blood thin+ing (?:medicines?|medication|tablets?|pills?|drugs?)",
                        "thin+ers?", "anti ?coagulants?", "anticoagulation", "anticoags?", "anticoagulent")),
     ("rivaroxaban", ("xarelto",)),
+    # Plain words for how people feel and what they notice.
+    ("tired", ("exhausted", "exhaustion", "fatigued?", "worn out", "washed out", "no energy", "knackered",
+               "shattered")),
+    ("heavy", ("heavier", "heaviest")),
     ("apixaban", ("eliquis",)),
     ("warfarin", ("coumadin", "jantoven", "marevan")),
     ("dabigatran", ("pradaxa",)),
@@ -256,10 +261,36 @@ PASSING_MENTION: Final = 0.5
 # How much a question anchored only by everyday health words is trusted, relative to a clot question:
 # with the 0.45 threshold, such a question must be about 85 % explained by the topic.
 WEAK_ANCHOR_FACTOR: Final = 0.53
+# A short question with no clot, health or life word ("what if I forget one") is still ours when one
+# of a topic's example questions (or its title) uses every one of its words (2 to 4 words).
+MIN_EXAMPLE_COVERED_STEMS: Final = 2
+MAX_EXAMPLE_COVERED_STEMS: Final = 4
+# Aboutness: among topics that explain a question about equally well (within ABOUT_MARGIN), the one
+# whose title, example questions and keywords are about the asked words wins, if clearly more so.
+ABOUT_MARGIN: Final = 0.1
+ABOUT_LEAD: Final = 0.2
+# ... and only one that BM25 ranks nearly as high (this share of the chosen topic's score).
+ABOUT_RANK: Final = 0.8
+# In a long message, a short question that only points back ("Is this the tablets?") is read with
+# the whole message rather than on its own.
+_POINTING_BACK: Final = frozenset({"it", "this", "that", "them", "these", "those", "anything", "so"})
+MAX_POINTING_BACK_STEMS: Final = 1
 
 # Safety overrides (SAFETY rules 4 and 5) look at stems, after typo repair and canonical terms.
 _MASSAGE_STRONG: Final = frozenset(
-    {"massag", "masseus", "rub", "knead", "theragun", "percuss", "reflexolog", "acupressur", "shiatsu"}
+    # "masaj": massage as Spanish and Turkish speakers write it ("masaje", "masaj").
+    {
+        "massag",
+        "masseus",
+        "rub",
+        "knead",
+        "theragun",
+        "percuss",
+        "reflexolog",
+        "acupressur",
+        "shiatsu",
+        "masaj",
+    }
 )
 _MASSAGE_WEAK: Final = frozenset({"stretch", "press", "squeez", "roll", "roller", "foam"})
 _CLOT_STEMS: Final = frozenset({"clot", "dvt", "thrombosi", "thrombus", "embolus", "pe", "phlebiti", "vte"})
@@ -407,6 +438,15 @@ class Retriever:
         self._topic_vocab = [frozenset(self._doc_stems(" ".join(_coverage_texts(t)))) for t in topics]
         # What a topic is about (title, questions, keywords), not what it mentions in passing.
         self._topic_subject = [frozenset(doc) for doc in topic_docs]
+        # Each title and example question's words: a short question one of them covers entirely is
+        # answered even without a clot, health or life word; and they tell what a topic is *about*.
+        self._topic_lines = [
+            tuple(
+                frozenset(self._doc_stems(line))
+                for line in (t.title, *t.questions, *(q for sec in t.sections for q in sec.questions))
+            )
+            for t in topics
+        ]
         self._topic_index = _bm25(topic_docs)
         line_docs: list[list[str]] = []
         line_owner: list[int] = []
@@ -491,7 +531,14 @@ class Retriever:
             asked = [p for p in parts if p.rstrip().endswith("?")] or parts
             for sentence in asked:
                 words = " ".join(self._repair(w) for w in _words(sentence))
-                sentences.append(tuple(dict.fromkeys(self._doc_stems(words))))
+                own = tuple(dict.fromkeys(self._doc_stems(words)))
+                if (
+                    len(own) <= MAX_POINTING_BACK_STEMS
+                    and _POINTING_BACK & set(words.split())
+                    and not any(s in self._clot_stems for s in own)
+                ):
+                    continue  # "Is this the tablets?": its subject is the rest of the message
+                sentences.append(own)
         # As typed, but for one-letter slips ("streching"): "pressuring" is not "pressing".
         close = (self._repair(w) if OSA.distance(w, self._repair(w)) <= 1 else w for w in _words(question))
         typed = frozenset(self._doc_stems(" ".join(close)))
@@ -608,6 +655,7 @@ class Retriever:
             chosen = max(
                 accepted, key=lambda c: c.confidence if c.confidence >= chosen.confidence + OVERTAKE else 0
             )
+        chosen = self._most_about(stems, chosen, accepted, bm25_score)
         others = [c for c in candidates if c.index != chosen.index and c.confidence >= SUGGEST_FLOOR]
         close_call = any(
             c.confidence >= chosen.confidence - CLOSE_CALL_MARGIN
@@ -626,6 +674,26 @@ class Retriever:
             close_call=close_call,
             ranking=ranking,
         )
+
+    def _most_about(
+        self, stems: tuple[str, ...], chosen: _Candidate, accepted: list[_Candidate], bm25: dict[int, float]
+    ) -> _Candidate:
+        """Prefer the topic that is about the asked words over one that merely explains them.
+
+        Many topics mention "clot", "apixaban" and "tired"; the one whose title, example questions and
+        keywords use them ("Side effects ...: tired") answers, not the one ranked first by BM25.
+        """
+        about = self._example_share(stems, chosen.index)
+        best = chosen
+        for c in accepted:
+            if c.index == chosen.index or c.confidence < chosen.confidence - ABOUT_MARGIN:
+                continue
+            if bm25[c.index] < bm25[chosen.index] * ABOUT_RANK:
+                continue
+            share = self._example_share(stems, c.index)
+            if share >= about + ABOUT_LEAD and share > self._example_share(stems, best.index):
+                best = c
+        return best
 
     def _rank(self, stems: tuple[str, ...]) -> list[tuple[int, float]]:
         """Return (topic index, BM25 score) for every topic the question touches, best first."""
@@ -654,6 +722,12 @@ class Retriever:
             # Without a clot word the topic must be about these words: a passing mention in its text
             # counts only half.
             trust, vocab = WEAK_ANCHOR_FACTOR, self._topic_subject[topic]
+        elif (
+            MIN_EXAMPLE_COVERED_STEMS <= len(stems) <= MAX_EXAMPLE_COVERED_STEMS
+            and stems == anchors
+            and any(all(s in line for s in stems) for line in self._topic_lines[topic])
+        ):
+            return WEAK_ANCHOR_FACTOR
         else:
             return 0.0
         mentions = self._topic_vocab[topic]
@@ -702,6 +776,20 @@ class Retriever:
         total = sum(self._idf.get(s, self._unknown_idf) for s in stems)
         covered = sum(self._idf.get(s, self._unknown_idf) for s in stems if s in subject)
         return covered / total if total else 0.0
+
+    def _example_share(self, stems: tuple[str, ...], topic: int) -> float:
+        """How much the topic is about the question: the share of its weight that the topic's best
+        matching title or example question uses, plus the share its title uses (0 to 2)."""
+        total = sum(self._idf.get(s, self._unknown_idf) for s in stems)
+        covered = max(
+            (
+                sum(self._idf.get(s, self._unknown_idf) for s in stems if s in line)
+                for line in self._topic_lines[topic]
+            ),
+            default=0.0,
+        )
+        in_title = sum(self._idf.get(s, self._unknown_idf) for s in stems if s in self._titles[topic])
+        return (covered + in_title) / total if total else 0.0
 
     def _follow_up(self, stems: tuple[str, ...], topic: int) -> Answer | None:
         """Read a short follow-up against the topic just shown; None when it says nothing about it."""
