@@ -88,7 +88,7 @@ STOP_WORDS: Final = _word_set(
     wont shouldnt wouldnt couldnt someone something thing things bit lot lots get got go going gonna
     wanna want wants wondering wonder question ask asking mean means like can will how shall may
     might must much many wat wot u ur pls plz difference differences true
-    message messages sorry good special else elses
+    message messages sorry good special else elses since keep meaning plain english simply
     scared scare terrified worried worry worrying anxious afraid frightened panic panicking nervous
     sorry silly stupid honestly confused cn wiv wid b4 able
     """
@@ -254,6 +254,7 @@ LIFE_WORDS: Final = _word_set(
     bath baths sauna hot heat work job office sex period periods vaccine vaccines vaccination
     vaccinations jab jabs supplement supplements vitamin vitamins herbal food foods eat eating diet
     insurance insurer cancer chemotherapy sick vomit vomiting diarrhoea tired hair side effects
+    dentist dental
     """
 )
 # For such a question, a word the topic only mentions in its text counts this much.
@@ -308,6 +309,8 @@ _ANTICOAGULANT_STEMS: Final = frozenset(
     {"anticoagul", "apixaban", "rivaroxaban", "edoxaban", "dabigatran", "warfarin", "enoxaparin",
      "dalteparin", "tinzaparin", "heparin", "doac"}
 )  # fmt: skip
+# "My tablets" is how people name their blood thinner: a topic about blood thinners explains them.
+_GENERIC_MEDICINE_STEMS: Final = frozenset({"tablet", "pill", "medicin", "medic", "med"})
 _MISSED_STEMS: Final = frozenset({"miss", "forgot", "forget", "forgotten", "skip"})
 _MEDICINE_NAMES: Final = (
     r"(?:blood thinn?ers?|anticoag\w*|apixaban|rivaroxaban|edoxaban|dabigatran|warfarin|enoxaparin|"
@@ -447,6 +450,7 @@ class Retriever:
             )
             for t in topics
         ]
+        self._topic_examples = [frozenset(s for line in lines for s in line) for lines in self._topic_lines]
         self._topic_index = _bm25(topic_docs)
         line_docs: list[list[str]] = []
         line_owner: list[int] = []
@@ -725,17 +729,18 @@ class Retriever:
         elif (
             MIN_EXAMPLE_COVERED_STEMS <= len(stems) <= MAX_EXAMPLE_COVERED_STEMS
             and stems == anchors
-            and any(all(s in line for s in stems) for line in self._topic_lines[topic])
+            and self._examples_cover(stems, topic)
         ):
             return WEAK_ANCHOR_FACTOR
         else:
             return 0.0
         mentions = self._topic_vocab[topic]
+        on_blood_thinners = bool(self._topic_subject[topic] & _ANTICOAGULANT_STEMS)
         total = covered = 0.0
         for stem in stems:
             weight = self._idf.get(stem, self._unknown_idf)
             total += weight
-            if stem in vocab:
+            if stem in vocab or (on_blood_thinners and stem in _GENERIC_MEDICINE_STEMS):
                 covered += weight
             elif stem in mentions:
                 covered += weight * PASSING_MENTION
@@ -776,6 +781,14 @@ class Retriever:
         total = sum(self._idf.get(s, self._unknown_idf) for s in stems)
         covered = sum(self._idf.get(s, self._unknown_idf) for s in stems if s in subject)
         return covered / total if total else 0.0
+
+    def _examples_cover(self, stems: tuple[str, ...], topic: int) -> bool:
+        """True when one example question of the topic uses every word, or its example questions
+        together do and no other topic's do."""
+        if any(all(s in line for s in stems) for line in self._topic_lines[topic]):
+            return True
+        covering = [i for i, examples in enumerate(self._topic_examples) if all(s in examples for s in stems)]
+        return covering == [topic]
 
     def _example_share(self, stems: tuple[str, ...], topic: int) -> float:
         """How much the topic is about the question: the share of its weight that the topic's best
