@@ -1,4 +1,4 @@
-"""Benchmark Q&A: eval accuracy and per-answer latency over tests/eval/qa_cases.yaml.
+"""Benchmark Q&A: eval accuracy and per-answer latency over tests/eval/qa_cases.yaml and qa_dev2.yaml.
 
 Run with ``python bench/qa.py`` (add ``--repeat N`` for more timing passes). No asserts on time.
 ``--heldout`` also scores tests/eval/qa_heldout.yaml: do that only to report, never to tune.
@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.knowledge.loader import default_content_dir, load_content
 from bot.knowledge.retrieval import Granularity, Retriever
-from tests.eval.qa_eval import HELDOUT_PATH, evaluate, load_cases
+from tests.eval.qa_eval import DEV2_PATH, HELDOUT_PATH, evaluate, load_cases
 
 
 def percentile(sorted_values: list[float], fraction: float) -> float:
@@ -52,12 +52,16 @@ def main() -> None:
         figures = f"{report.accuracy:6.1%}  {report.massage_accuracy:6.1%}  {report.refusal_rate:6.1%}"
         print(f"  {granularity:9} {figures}")
 
+    dev2 = load_cases(DEV2_PATH)
+    print(f"\ndev2: {len(dev2)} cases")
+    print(evaluate(dev2, retriever).summary())
+
     if args.heldout:
         heldout = load_cases(HELDOUT_PATH)
         print(f"\nheld-out: {len(heldout)} cases")
         print(evaluate(heldout, retriever).summary())
 
-    questions = [case.question for case in cases]
+    questions = [case.question for case in (*cases, *dev2)]
     for question in questions:  # warm the typo and stem caches as a running bot would be
         retriever.answer(question)
     timings: list[float] = []

@@ -1,7 +1,7 @@
 """Evaluate the Retriever on a YAML case file; shared by the eval tests and bench/qa.py.
 
-tests/eval/qa_cases.yaml is the development set; tests/eval/qa_heldout.yaml is the held-out set,
-written before tuning and never tuned on (see tests/eval/RESULTS_QA.md).
+tests/eval/qa_cases.yaml and tests/eval/qa_dev2.yaml are development sets; tests/eval/qa_heldout.yaml
+is the held-out set, written before tuning and never tuned on (see tests/eval/RESULTS_QA.md).
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ from bot.knowledge.retrieval import MASSAGE_TOPIC, Retriever
 
 CASES_PATH = Path(__file__).resolve().parent / "qa_cases.yaml"
 HELDOUT_PATH = Path(__file__).resolve().parent / "qa_heldout.yaml"
+# Second development set (round 2): written before the round-2 changes, scored once, then tuned on.
+DEV2_PATH = Path(__file__).resolve().parent / "qa_dev2.yaml"
 NONE = "none"
 
 
