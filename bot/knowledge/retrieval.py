@@ -262,7 +262,7 @@ PASSING_MENTION: Final = 0.5
 # How much a question anchored only by everyday health words is trusted, relative to a clot question:
 # with the 0.45 threshold, such a question must be about 85 % explained by the topic.
 WEAK_ANCHOR_FACTOR: Final = 0.53
-# A short question with no clot, health or life word ("what if I forget one") is still ours when one
+# A short question with no clot, health or life word ("what does provoked mean") is still ours when one
 # of a topic's example questions (or its title) uses every one of its words (2 to 4 words).
 MIN_EXAMPLE_COVERED_STEMS: Final = 2
 MAX_EXAMPLE_COVERED_STEMS: Final = 4
@@ -450,7 +450,6 @@ class Retriever:
             )
             for t in topics
         ]
-        self._topic_examples = [frozenset(s for line in lines for s in line) for lines in self._topic_lines]
         self._topic_index = _bm25(topic_docs)
         line_docs: list[list[str]] = []
         line_owner: list[int] = []
@@ -783,12 +782,12 @@ class Retriever:
         return covered / total if total else 0.0
 
     def _examples_cover(self, stems: tuple[str, ...], topic: int) -> bool:
-        """True when one example question of the topic uses every word, or its example questions
-        together do and no other topic's do."""
-        if any(all(s in line for s in stems) for line in self._topic_lines[topic]):
-            return True
-        covering = [i for i, examples in enumerate(self._topic_examples) if all(s in examples for s in stems)]
-        return covering == [topic]
+        """True when one example question (or the title) of the topic uses every word of the question.
+
+        Measured on qa_dev2.yaml: letting the example questions *together* cover it (when no other
+        topic's did) answered "when will i feel normal again" with heavy periods; one line is safer.
+        """
+        return any(all(s in line for s in stems) for line in self._topic_lines[topic])
 
     def _example_share(self, stems: tuple[str, ...], topic: int) -> float:
         """How much the topic is about the question: the share of its weight that the topic's best
