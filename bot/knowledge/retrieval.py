@@ -112,6 +112,8 @@ LAY_TERMS: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
     ("tired", ("exhausted", "exhaustion", "fatigued?", "worn out", "washed out", "no energy", "knackered",
                "shattered")),
     ("heavy", ("heavier", "heaviest")),
+    # "I didn't take last night's apixaban" is a missed dose.
+    ("missed", (r"(?:didnt|did not|havent|have not|hadnt|had not|forgot to) (?:take|taken)",)),
     ("apixaban", ("eliquis",)),
     ("warfarin", ("coumadin", "jantoven", "marevan")),
     ("dabigatran", ("pradaxa",)),
