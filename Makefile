@@ -64,6 +64,7 @@ bench: install
 eval: install
 	$(BIN)/python bench/qa.py
 	$(BIN)/python bench/triage_eval.py
+	$(BIN)/python bench/blind_eval.py
 
 chaos: install
 	$(BIN)/python -m pytest -q -m chaos --run-chaos
