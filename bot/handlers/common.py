@@ -32,22 +32,3 @@ def message_of(update: Update) -> Message | None:
 def command_args(context: ClotContext) -> list[str]:
     """Return the command's arguments (never None)."""
     return list(context.args or [])
-
-
-# What a guided flow keeps in user_data: its step, the answers so far, the symptom check's state.
-FLOW_STATE_KEYS = ("flow", "rem_draft", "check")
-
-
-def end_flow(context: ClotContext) -> bool:
-    """End any guided flow in progress for this user (step and answers); tell whether there was one."""
-    if context.user_data is None:
-        return False
-    had = bool(context.user_data.get("flow"))
-    for key in FLOW_STATE_KEYS:
-        context.user_data.pop(key, None)
-    return had
-
-
-def clear_flow(context: ClotContext) -> bool:
-    """Forget any guided flow in progress for this user; tell whether there was one."""
-    return end_flow(context)

@@ -1,12 +1,14 @@
 """One guided flow per user, kept in the database: a command ends it, a restart does not.
 
-Feature handlers keep their step in ``context.user_data["flow"]`` and their answers so far in
-``context.user_data["rem_draft"]``; this module makes that state trustworthy:
+Feature handlers keep their step and their answers so far as one typed ``FlowState``
+(bot.handlers.flowstate); this module makes that state trustworthy:
 
 * before any other handler (group -2), the stored flow is loaded once per process, and any command
   except /cancel ends the open flow (so a complete one-line ``/addmed`` never leaves a wizard behind);
 * after every handler (group 100), a changed flow is written to the database, so a half-finished flow
-  survives a restart (and a crash after the reply).
+  survives a restart (and a crash after the reply);
+* a stored flow this bot cannot read (an unknown step, an answer of the wrong type) is dropped, and the
+  user is told to start that step again.
 
 Only the step and what was asked for (a medicine name, a dose, times, a plan id) is stored; the
 symptom check keeps its answers in memory only and is never stored.
@@ -19,30 +21,27 @@ import logging
 from typing import Any, Final
 
 from telegram import MessageEntity, Update
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
 from telegram.ext import TypeHandler
 
-from bot.handlers.common import ClotApplication, ClotContext, end_flow
+from bot.handlers.common import ClotApplication, ClotContext
+from bot.handlers.flowstate import FlowState, FlowStateError, clear_flow_state, get_flow, set_flow
 from bot.services.errors import StorageUnavailable
+from bot.views import common as views
 
 log = logging.getLogger(__name__)
 
-FLOW_KEY: Final = "flow"
-DRAFT_KEY: Final = "rem_draft"
 _LOADED_KEY: Final = "_flow_loaded"
 _SAVED_KEY: Final = "_flow_saved"
-# Flows whose answers may be stored; the symptom check ("check") never is.
-_STORED_PREFIXES: Final = ("rem.", "country", "timezone")
 BEFORE_GROUP: Final = -2
 AFTER_GROUP: Final = 100
 
 
-def _stored_state(data: dict[Any, Any]) -> tuple[str, dict[str, Any]] | None:
-    """Return the flow and draft that belong in the database, or None when no storable flow is open."""
-    flow = data.get(FLOW_KEY)
-    if not isinstance(flow, str) or not flow.startswith(_STORED_PREFIXES):
-        return None
-    draft = data.get(DRAFT_KEY)
-    return flow, dict(draft) if isinstance(draft, dict) else {}
+def _stored_state(context: ClotContext) -> tuple[str, dict[str, Any]] | None:
+    """Return the flow and answers that belong in the database, or None when no storable flow is open."""
+    state = get_flow(context)
+    return state.to_record() if state is not None and state.kind.stored else None
 
 
 def _encode(state: tuple[str, dict[str, Any]] | None) -> str:
@@ -73,15 +72,34 @@ async def before_update(update: Update, context: ClotContext) -> None:
         except StorageUnavailable:
             log.warning("flow state not loaded: user=%s", user.id)
             record = None
-        if record is not None and FLOW_KEY not in data:
-            data[FLOW_KEY] = record.flow
-            data[DRAFT_KEY] = dict(record.data)
-        data[_SAVED_KEY] = _encode(_stored_state(data))
+        saved = _stored_state(context)
+        if record is not None and get_flow(context) is None:
+            restored = await _restore(update, context, record.flow, record.data)
+            # A dropped row still counts as stored, so after_update deletes it.
+            saved = _stored_state(context) if restored else (record.flow, dict(record.data))
+        data[_SAVED_KEY] = _encode(saved)
     name = command_name(update)
-    if name is not None and name != "cancel" and data.get(FLOW_KEY):
+    if name is not None and name != "cancel" and get_flow(context) is not None:
         # Any command replaces the flow it interrupts; /cancel ends it itself and says so.
         log.info("flow ended by a command: user=%s", user.id)
-        end_flow(context)
+        clear_flow_state(context)
+
+
+async def _restore(update: Update, context: ClotContext, flow: object, answers: object) -> bool:
+    """Open the stored step again; tell the user when it cannot be read, and return False then."""
+    try:
+        set_flow(context, FlowState.from_record(flow, answers))
+        return True
+    except FlowStateError as exc:
+        user_id = update.effective_user.id if update.effective_user is not None else None
+        log.warning("stored flow dropped: user=%s reason=%s", user_id, exc)
+        message = update.effective_message
+        if message is not None:
+            try:
+                await message.reply_text(views.render_flow_dropped(), parse_mode=ParseMode.HTML)
+            except TelegramError as error:
+                log.warning("flow dropped reply not sent: user=%s error=%s", user_id, type(error).__name__)
+        return False
 
 
 async def after_update(update: Update, context: ClotContext) -> None:
@@ -90,7 +108,7 @@ async def after_update(update: Update, context: ClotContext) -> None:
     data = context.user_data
     if user is None or data is None or not data.get(_LOADED_KEY):
         return
-    state = _stored_state(data)
+    state = _stored_state(context)
     encoded = _encode(state)
     if encoded == data.get(_SAVED_KEY):
         return

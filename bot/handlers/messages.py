@@ -10,10 +10,9 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 
 from bot.domain.triage import Severity, detect_red_flags
 from bot.handlers.common import ClotApplication, ClotContext
+from bot.handlers.flowstate import get_flow, route_text
 from bot.handlers.qa import reply_with_answer
-from bot.handlers.reminders import handle_flow_text, is_reminder_flow
 from bot.handlers.safety import ask_if_happening_now
-from bot.handlers.settings import FLOW_COUNTRY, FLOW_TIMEZONE, handle_country_text, handle_timezone_text
 from bot.views import common as views
 from bot.views.safety import render_red_flag_reply
 
@@ -50,23 +49,14 @@ async def free_text(update: Update, context: ClotContext) -> None:
         return
     text = message.text
     severity = await reply_to_red_flags(message, user.id, text, context)
-    flow = context.user_data.get("flow") if context.user_data is not None else None
+    flow = get_flow(context)
     # Nothing may dilute "call the emergency number now". None: "is this happening to you now?" was
     # asked. And words that got safety guidance are about the person, not an answer to the open step: never
     # taken (or stored) as a medicine name, a dose or a time. The flow stays open.
-    if severity is Severity.EMERGENCY or (flow and severity is not Severity.INFO):
+    if severity is Severity.EMERGENCY or (flow is not None and severity is not Severity.INFO):
         return
-    if flow == FLOW_COUNTRY and context.user_data is not None:
-        context.user_data.pop("flow", None)
-        await handle_country_text(message, user.id, text, context)
-        return
-    if flow == FLOW_TIMEZONE and context.user_data is not None:
-        context.user_data.pop("flow", None)
-        await handle_timezone_text(message, user.id, text, context)
-        return
-    if is_reminder_flow(flow) and context.user_data is not None:
-        context.user_data.pop("flow", None)
-        await handle_flow_text(message, user.id, str(flow), text, context)
+    # The open step's feature takes the text (the symptom check has buttons only: no step for text).
+    if await route_text(message, user.id, text, context):
         return
     if message.chat.type != ChatType.PRIVATE and severity is Severity.INFO:
         return  # in groups ClotCare only speaks up for safety, or when addressed with a command

@@ -1,7 +1,7 @@
 """/addmed, /stockings, /reminders, /history, /export, /forget and the reminder buttons (rem:...).
 
-Guided flows keep their step in ``context.user_data["flow"]`` (names start with "rem.") and what the
-user chose so far in ``context.user_data["rem_draft"]``; /cancel clears the step. Every button carries
+Guided flows keep their step and what the user chose so far as one typed ``FlowState``
+(bot.handlers.flowstate, kinds ``FlowKind.REM_*``); /cancel clears the step. Every button carries
 only opaque ids; the services check that the pressing user owns what the id names.
 """
 
@@ -11,7 +11,7 @@ import asyncio
 import functools
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, time
 from typing import Any, Final
 
@@ -31,6 +31,7 @@ from bot.domain.commands import (
 )
 from bot.domain.reminders import ReminderKind
 from bot.handlers.common import SERVICES_KEY, ClotApplication, ClotContext, command_args
+from bot.handlers.flowstate import FlowKind, FlowState, clear_flow_state, get_flow, register_steps, set_flow
 from bot.services.container import Services
 from bot.services.errors import StorageUnavailable
 from bot.services.reminders import (
@@ -54,15 +55,15 @@ from bot.views.callbacks import decode
 
 log = logging.getLogger(__name__)
 
-FLOW_PREFIX: Final = "rem."
-FLOW_NAME: Final = "rem.name"
-FLOW_DOSE: Final = "rem.dose"
-FLOW_TIMES: Final = "rem.times"
-FLOW_END: Final = "rem.end"
-FLOW_STOCKINGS_ON: Final = "rem.stockings_on"
-FLOW_STOCKINGS_OFF: Final = "rem.stockings_off"
-FLOW_CHANGE_TIMES: Final = "rem.change_times"
-DRAFT_KEY: Final = "rem_draft"
+REMINDER_FLOWS: Final = (
+    FlowKind.REM_NAME,
+    FlowKind.REM_DOSE,
+    FlowKind.REM_TIMES,
+    FlowKind.REM_END,
+    FlowKind.REM_STOCKINGS_ON,
+    FlowKind.REM_STOCKINGS_OFF,
+    FlowKind.REM_CHANGE_TIMES,
+)
 PENDING_KEY: Final = "rem_pending"
 MAX_NAME_CHARS: Final = 64
 MAX_DOSE_CHARS: Final = 32
@@ -98,31 +99,10 @@ def _user_data(context: ClotContext) -> dict[Any, Any]:
     return context.user_data if context.user_data is not None else {}
 
 
-def _set_flow(context: ClotContext, flow: str) -> None:
-    if context.user_data is not None:
-        context.user_data["flow"] = flow
-
-
-def _draft(context: ClotContext) -> dict[str, Any]:
-    data = _user_data(context)
-    draft = data.get(DRAFT_KEY)
-    if not isinstance(draft, dict):
-        draft = {}
-        data[DRAFT_KEY] = draft
-    return draft
-
-
-def _start_draft(context: ClotContext, flow: str) -> dict[str, Any]:
-    draft: dict[str, Any] = {}
-    _user_data(context)[DRAFT_KEY] = draft
-    _set_flow(context, flow)
-    return draft
-
-
-def _end_flow(context: ClotContext) -> None:
-    data = _user_data(context)
-    data.pop("flow", None)
-    data.pop(DRAFT_KEY, None)
+def _expecting(context: ClotContext, kind: FlowKind) -> FlowState | None:
+    """Return the open step if it is ``kind`` (a button from another step is stale)."""
+    state = get_flow(context)
+    return state if state is not None and state.kind is kind else None
 
 
 def _id(text: str) -> int | None:
@@ -153,10 +133,6 @@ async def _ask_timezone(message: Message, kept: bool) -> None:
     )
 
 
-def _times_from_draft(draft: dict[str, Any], key: str) -> tuple[time, ...]:
-    return tuple(time.fromisoformat(t) for t in draft.get(key, ()))
-
-
 # ---------------------------------------------------------------------- /addmed
 
 
@@ -176,8 +152,7 @@ async def _reply_added(message: Message, outcome: AddOutcome, context: ClotConte
 
 async def _ask_which_times(message: Message, context: ClotContext, needed: TimesNeeded) -> None:
     """ "Twice a day" says how often, not when: continue the guided set-up at the times step."""
-    draft = _start_draft(context, FLOW_TIMES)
-    draft["name"], draft["dose"] = needed.name, needed.dose
+    set_flow(context, FlowState(FlowKind.REM_TIMES, name=needed.name, dose=needed.dose))
     await _reply(
         message,
         views.render_times_needed(needed.name, needed.per_day),
@@ -203,7 +178,7 @@ async def addmed(update: Update, context: ClotContext) -> None:
         if zone is None:
             await _ask_timezone(message, kept=False)
             return
-        _start_draft(context, FLOW_NAME)
+        set_flow(context, FlowState(FlowKind.REM_NAME))
         await _reply(message, views.render_pick_medicine(), views.pick_medicine_keyboard())
         return
     parsed = parse_addmed(args, today=today)
@@ -220,36 +195,29 @@ async def addmed(update: Update, context: ClotContext) -> None:
     await _reply_added(message, outcome, context, args)
 
 
-async def _finish_addmed(message: Message, user_id: int, context: ClotContext, last_day: date | None) -> None:
-    draft = _draft(context)
-    request = AddMedRequest(
-        name=str(draft["name"]),
-        dose=draft.get("dose"),
-        times=_times_from_draft(draft, "times"),
-        last_day=last_day,
-    )
-    _end_flow(context)
+async def _finish_addmed(
+    message: Message, user_id: int, context: ClotContext, state: FlowState, last_day: date | None
+) -> None:
+    request = AddMedRequest(name=state.name or "", dose=state.dose, times=state.times, last_day=last_day)
+    clear_flow_state(context)
     outcome = await context.services.reminders.add_medication(user_id, request)
     await _reply_added(message, outcome, context, [])
 
 
-async def _got_name(message: Message, context: ClotContext, name: str) -> None:
-    draft = _draft(context)
-    draft["name"] = name
-    _set_flow(context, FLOW_DOSE)
+async def _got_name(message: Message, context: ClotContext, state: FlowState, name: str) -> None:
+    set_flow(context, replace(state, kind=FlowKind.REM_DOSE, name=name))
     await _reply(message, views.render_ask_dose(name), views.ask_dose_keyboard())
 
 
-async def _got_dose(message: Message, context: ClotContext, dose: str | None) -> None:
-    draft = _draft(context)
-    draft["dose"] = dose
-    _set_flow(context, FLOW_TIMES)
-    await _reply(message, views.render_ask_times(str(draft.get("name", ""))), views.ask_times_keyboard())
+async def _got_dose(message: Message, context: ClotContext, state: FlowState, dose: str | None) -> None:
+    set_flow(context, replace(state, kind=FlowKind.REM_TIMES, dose=dose))
+    await _reply(message, views.render_ask_times(state.name or ""), views.ask_times_keyboard())
 
 
-async def _got_times(message: Message, context: ClotContext, times: tuple[time, ...]) -> None:
-    _draft(context)["times"] = [t.isoformat("minutes") for t in times]
-    _set_flow(context, FLOW_END)
+async def _got_times(
+    message: Message, context: ClotContext, state: FlowState, times: tuple[time, ...]
+) -> None:
+    set_flow(context, replace(state, kind=FlowKind.REM_END, times=times))
     await _reply(message, views.render_ask_end(), views.ask_end_keyboard())
 
 
@@ -283,12 +251,7 @@ async def stockings(update: Update, context: ClotContext) -> None:
         if zone is None:
             await _ask_timezone(message, kept=False)
             return
-        _start_draft(context, FLOW_STOCKINGS_ON)
-        await _reply(
-            message,
-            views.render_ask_stockings_on(),
-            views.stockings_keyboard(views.STOCKINGS_ON, views.STOCKINGS_ON_CHOICES),
-        )
+        await _ask_stockings_on(message, context)
         return
     parsed = parse_stockings(args)
     if isinstance(parsed, ParseError):
@@ -298,28 +261,38 @@ async def stockings(update: Update, context: ClotContext) -> None:
     await _reply_stockings(message, outcome, context, args)
 
 
+async def _ask_stockings_on(message: Message, context: ClotContext) -> None:
+    set_flow(context, FlowState(FlowKind.REM_STOCKINGS_ON))
+    await _reply(
+        message,
+        views.render_ask_stockings_on(),
+        views.stockings_keyboard(views.STOCKINGS_ON, views.STOCKINGS_ON_CHOICES),
+    )
+
+
 async def _got_stockings_time(
-    message: Message, user_id: int, context: ClotContext, flow: str, at: time
+    message: Message, user_id: int, context: ClotContext, state: FlowState, at: time
 ) -> None:
-    draft = _draft(context)
-    if flow == FLOW_STOCKINGS_ON:
-        draft["on"] = at.isoformat("minutes")
-        _set_flow(context, FLOW_STOCKINGS_OFF)
+    if state.kind is FlowKind.REM_STOCKINGS_ON:
+        set_flow(context, replace(state, kind=FlowKind.REM_STOCKINGS_OFF, on=at))
         await _reply(
             message,
             views.render_ask_stockings_off(at),
             views.stockings_keyboard(views.STOCKINGS_OFF, views.STOCKINGS_OFF_CHOICES),
         )
         return
-    on = time.fromisoformat(str(draft.get("on", "")))
+    on = state.on
+    if on is None:  # the "on" answer is missing (FlowState.from_record never lets this through)
+        await _ask_stockings_on(message, context)
+        return
     if on == at:
-        _set_flow(context, FLOW_STOCKINGS_OFF)
+        set_flow(context, state)
         await _reply(
             message,
             views.render_parse_error(ParseError(ErrorKey.STOCKINGS_SAME_TIME, at.isoformat("minutes"))),
         )
         return
-    _end_flow(context)
+    clear_flow_state(context)
     outcome = await context.services.reminders.set_stockings(user_id, StockingsRequest(on=on, off=at))
     await _reply_stockings(message, outcome, context, [])
 
@@ -327,57 +300,55 @@ async def _got_stockings_time(
 # ---------------------------------------------------------------------- typed answers in flows
 
 
-def is_reminder_flow(flow: object) -> bool:
-    """Tell whether ``flow`` is one of this module's guided steps."""
-    return isinstance(flow, str) and flow.startswith(FLOW_PREFIX)
-
-
 async def handle_flow_text(
-    message: Message, user_id: int, flow: str, text: str, context: ClotContext
+    message: Message, user_id: int, state: FlowState, text: str, context: ClotContext
 ) -> None:
-    """Handle typed text during a reminder flow (the caller has already taken the flow off user_data)."""
+    """Take typed text for a reminder step (the flow registry has already taken the step off)."""
     try:
-        await _flow_text(message, user_id, flow, text, context)
+        await _flow_text(message, user_id, state, text, context)
     except StorageUnavailable:
         log.warning("reminders flow: storage unavailable user=%s", user_id)
-        _set_flow(context, flow)
+        set_flow(context, state)
         await _reply(message, common_views.render_storage_unavailable())
 
 
-async def _flow_text(message: Message, user_id: int, flow: str, text: str, context: ClotContext) -> None:
-    if flow == FLOW_NAME:
-        await _typed_name(message, user_id, text, context)
-    elif flow == FLOW_DOSE:
+async def _flow_text(
+    message: Message, user_id: int, state: FlowState, text: str, context: ClotContext
+) -> None:
+    kind = state.kind
+    if kind is FlowKind.REM_NAME:
+        await _typed_name(message, user_id, state, text, context)
+    elif kind is FlowKind.REM_DOSE:
         dose = clean_free_text(text, MAX_DOSE_CHARS)
         if dose is None or not looks_like_a_dose(dose):
-            _set_flow(context, flow)
+            set_flow(context, state)
             await _reply(message, views.render_bad_dose(), views.ask_dose_keyboard())
             return
-        await _got_dose(message, context, dose)
-    elif flow in (FLOW_TIMES, FLOW_CHANGE_TIMES):
+        await _got_dose(message, context, state, dose)
+    elif kind in (FlowKind.REM_TIMES, FlowKind.REM_CHANGE_TIMES):
         times = parse_times_text(text)
         if isinstance(times, ParseError):
-            _set_flow(context, flow)
+            set_flow(context, state)
             # "twice a day" and the like: offer the common times again as buttons.
-            markup = views.ask_times_keyboard() if flow == FLOW_TIMES else None
+            markup = views.ask_times_keyboard() if kind is FlowKind.REM_TIMES else None
             await _reply(message, views.render_times_error(times), markup)
             return
-        if flow == FLOW_TIMES:
-            await _got_times(message, context, times)
+        if kind is FlowKind.REM_TIMES:
+            await _got_times(message, context, state, times)
         else:
-            await _change_times(message, user_id, context, times)
-    elif flow == FLOW_END:
+            await _change_times(message, user_id, context, state, times)
+    elif kind is FlowKind.REM_END:
         _zone, today = await _today_in_users_zone(user_id, context)
         last_day = parse_until_text(text, today)
         if isinstance(last_day, ParseError):
-            _set_flow(context, flow)
+            set_flow(context, state)
             await _reply(message, views.render_parse_error(last_day))
             return
-        await _finish_addmed(message, user_id, context, last_day)
-    elif flow in (FLOW_STOCKINGS_ON, FLOW_STOCKINGS_OFF):
+        await _finish_addmed(message, user_id, context, state, last_day)
+    elif kind in (FlowKind.REM_STOCKINGS_ON, FlowKind.REM_STOCKINGS_OFF):
         times = parse_times_text(text)
         if isinstance(times, ParseError) or len(times) != 1:
-            _set_flow(context, flow)
+            set_flow(context, state)
             error = (
                 views.render_times_error(times)
                 if isinstance(times, ParseError)
@@ -385,10 +356,12 @@ async def _flow_text(message: Message, user_id: int, flow: str, text: str, conte
             )
             await _reply(message, error)
             return
-        await _got_stockings_time(message, user_id, context, flow, times[0])
+        await _got_stockings_time(message, user_id, context, state, times[0])
 
 
-async def _typed_name(message: Message, user_id: int, text: str, context: ClotContext) -> None:
+async def _typed_name(
+    message: Message, user_id: int, state: FlowState, text: str, context: ClotContext
+) -> None:
     """Take a typed medicine name; a complete "/addmed"-style line is added straight away."""
     _zone, today = await _today_in_users_zone(user_id, context)
     parsed = parse_addmed(text.split(), today=today)
@@ -396,41 +369,37 @@ async def _typed_name(message: Message, user_id: int, text: str, context: ClotCo
         await _ask_which_times(message, context, parsed)
         return
     if isinstance(parsed, AddMedRequest):
-        _user_data(context).pop(DRAFT_KEY, None)
         outcome = await context.services.reminders.add_medication(user_id, parsed)
         await _reply_added(message, outcome, context, text.split())
         return
     name = clean_free_text(text, MAX_NAME_CHARS)
     if name is None or not looks_like_a_name(name):
         # A question or a sentence is not a medicine name: nothing is stored that was not asked for.
-        _set_flow(context, FLOW_NAME)
+        set_flow(context, state)
         await _reply(message, views.render_bad_medicine())
         return
-    await _got_name(message, context, name)
+    await _got_name(message, context, state, name)
 
 
 async def _change_times(
-    message: Message, user_id: int, context: ClotContext, times: tuple[time, ...]
+    message: Message, user_id: int, context: ClotContext, state: FlowState, times: tuple[time, ...]
 ) -> None:
-    plan_id = _draft(context).get("plan_id")
-    plan = (
-        await context.services.reminders.get_plan(user_id, int(plan_id)) if isinstance(plan_id, int) else None
-    )
+    plan_id = state.plan_id
+    plan = await context.services.reminders.get_plan(user_id, plan_id) if plan_id is not None else None
     if plan is None:
         await _reply(message, views.answer_plan_unknown())
         return
     if plan.kind is not ReminderKind.DOSE and len(times) != 1:
-        _set_flow(context, FLOW_CHANGE_TIMES)
+        set_flow(context, state)
         await _reply(message, views.render_one_time_please())
         return
-    _user_data(context).pop(DRAFT_KEY, None)
     change = await context.services.reminders.change_times(user_id, plan.plan_id, times)
     if change is None:
         await _reply(message, views.answer_plan_unknown())
         return
     if isinstance(change, PlanOverlaps):
         # The same rule as a new plan: one dose, one reminder.
-        _start_draft(context, FLOW_CHANGE_TIMES)["plan_id"] = plan.plan_id
+        set_flow(context, FlowState(FlowKind.REM_CHANGE_TIMES, plan_id=plan.plan_id))
         await _reply(message, views.render_plan_overlaps(change))
         return
     await _reply(message, views.render_times_changed(change))
@@ -617,19 +586,17 @@ async def _plan_question_button(press: _Press, context: ClotContext) -> None:
     elif verb == views.DELETE_NO:
         await _refresh_plans(query, user_id, context, plan.plan_id)
     else:
-        _start_draft(context, FLOW_CHANGE_TIMES)["plan_id"] = plan.plan_id
+        set_flow(context, FlowState(FlowKind.REM_CHANGE_TIMES, plan_id=plan.plan_id))
         await _reply(message, views.render_ask_new_times(plan))
-
-
-def _expect_flow(context: ClotContext, *flows: str) -> bool:
-    return _user_data(context).get("flow") in flows
 
 
 async def _addmed_button(press: _Press, context: ClotContext) -> None:
     """Steps of the guided /addmed."""
     query, message, user_id, verb, rest = press.query, press.message, press.user_id, press.verb, press.rest
     value = rest[0] if len(rest) == 1 else None
-    if verb == views.PICK_MEDICINE and _expect_flow(context, FLOW_NAME) and value is not None:
+    state = get_flow(context)
+    kind = state.kind if state is not None else None
+    if verb == views.PICK_MEDICINE and state is not None and kind is FlowKind.REM_NAME and value is not None:
         if value == views.OTHER:
             await query.answer()
             await _reply(message, views.render_type_medicine())
@@ -639,26 +606,32 @@ async def _addmed_button(press: _Press, context: ClotContext) -> None:
             await query.answer(views.answer_stale())
             return
         await query.answer()
-        await _got_name(message, context, views.COMMON_MEDICINES[index])
-    elif verb == views.SKIP_DOSE and _expect_flow(context, FLOW_DOSE) and not rest:
+        await _got_name(message, context, state, views.COMMON_MEDICINES[index])
+    elif verb == views.SKIP_DOSE and state is not None and kind is FlowKind.REM_DOSE and not rest:
         await query.answer()
-        await _got_dose(message, context, None)
+        await _got_dose(message, context, state, None)
     elif (
         verb == views.PICK_TIMES
-        and _expect_flow(context, FLOW_TIMES)
+        and state is not None
+        and kind is FlowKind.REM_TIMES
         and (value in views.PRESET_TIMES or value == views.OTHER)
     ):
         await query.answer()
         if value == views.OTHER:
             await _reply(message, views.render_type_times())
             return
-        await _got_times(message, context, views.PRESET_TIMES[str(value)])
-    elif verb == views.PICK_END and _expect_flow(context, FLOW_END) and value in ("none", "type"):
+        await _got_times(message, context, state, views.PRESET_TIMES[str(value)])
+    elif (
+        verb == views.PICK_END
+        and state is not None
+        and kind is FlowKind.REM_END
+        and value in ("none", "type")
+    ):
         await query.answer()
         if value == "type":
             await _reply(message, views.render_type_end())
             return
-        await _finish_addmed(message, user_id, context, None)
+        await _finish_addmed(message, user_id, context, state, None)
     else:
         await query.answer(views.answer_stale())
 
@@ -666,9 +639,10 @@ async def _addmed_button(press: _Press, context: ClotContext) -> None:
 async def _stockings_button(press: _Press, context: ClotContext) -> None:
     """Steps of the guided /stockings."""
     query, message, user_id, verb, rest = press.query, press.message, press.user_id, press.verb, press.rest
-    flow = FLOW_STOCKINGS_ON if verb == views.STOCKINGS_ON else FLOW_STOCKINGS_OFF
+    kind = FlowKind.REM_STOCKINGS_ON if verb == views.STOCKINGS_ON else FlowKind.REM_STOCKINGS_OFF
     value = rest[0] if len(rest) == 1 else None
-    if value is None or not _expect_flow(context, flow):
+    state = _expecting(context, kind)
+    if value is None or state is None:
         await query.answer(views.answer_stale())
         return
     await query.answer()
@@ -678,7 +652,7 @@ async def _stockings_button(press: _Press, context: ClotContext) -> None:
     at = _hhmm(value)
     if at is None:
         return
-    await _got_stockings_time(message, user_id, context, flow, at)
+    await _got_stockings_time(message, user_id, context, state, at)
 
 
 def _hhmm(value: str) -> time | None:
@@ -789,6 +763,7 @@ def register(app: ClotApplication) -> set[str]:
     app.add_handler(CommandHandler("export", export_command, filters=private))
     app.add_handler(CommandHandler("forget", forget_command, filters=private))
     app.add_handler(CallbackQueryHandler(button, pattern=rf"^{views.CALLBACK_PREFIX}:"))
+    register_steps(app, REMINDER_FLOWS, handle_flow_text)
     services: Services = app.bot_data[SERVICES_KEY]
     services.users.on_timezone_changed(pending_listener(app))
     return {"addmed", "stockings", "reminders", "history", "export", "forget"}

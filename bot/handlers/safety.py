@@ -21,15 +21,13 @@ from bot.domain.triage import (
     severity_for,
 )
 from bot.handlers.common import ClotApplication, ClotContext
+from bot.handlers.flowstate import CHECK_KEY, FlowKind, FlowState, clear_flow_state, is_open, set_flow
 from bot.handlers.start import private_chat_id
 from bot.services.errors import StorageUnavailable
 from bot.views import safety as views
 from bot.views.callbacks import decode
 
 log = logging.getLogger(__name__)
-
-CHECK_KEY = "check"
-FLOW_CHECK = "check"
 
 
 async def _emergency_info(user_id: int, context: ClotContext) -> tuple[EmergencyInfo | None, bool | None]:
@@ -68,7 +66,7 @@ def _state(context: ClotContext) -> dict[str, Any] | None:
     if context.user_data is None:
         return None
     state = context.user_data.get(CHECK_KEY)
-    return state if isinstance(state, dict) and context.user_data.get("flow") == FLOW_CHECK else None
+    return state if isinstance(state, dict) and is_open(context, FlowKind.CHECK) else None
 
 
 async def check(update: Update, context: ClotContext) -> None:
@@ -78,7 +76,7 @@ async def check(update: Update, context: ClotContext) -> None:
         return
     _, thinners = await _emergency_info(user.id, context)
     session = secrets.token_hex(3)
-    context.user_data["flow"] = FLOW_CHECK
+    set_flow(context, FlowState(FlowKind.CHECK))
     context.user_data[CHECK_KEY] = {"session": session, "answers": {}, "thinners": thinners}
     await message.reply_text(views.render_check_intro(), parse_mode=ParseMode.HTML)
     await _ask_next(message, user.id, context)
@@ -101,9 +99,7 @@ async def _ask_next(message: Message, user_id: int, context: ClotContext) -> Non
 
 async def _finish(message: Message, user_id: int, outcome: CheckOutcome, context: ClotContext) -> None:
     state = _state(context)
-    if context.user_data is not None:
-        context.user_data.pop(CHECK_KEY, None)
-        context.user_data.pop("flow", None)
+    clear_flow_state(context)
     # Only a finished check stores the blood-thinner answer: a cancelled or abandoned one saves nothing.
     answered = state["answers"].get(BLOOD_THINNER_QUESTION_ID) if state is not None else None
     if isinstance(answered, bool):

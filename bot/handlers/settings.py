@@ -20,6 +20,7 @@ from bot.domain.timezones import (
     zone_label,
 )
 from bot.handlers.common import ClotApplication, ClotContext, command_args
+from bot.handlers.flowstate import FlowKind, FlowState, register_steps, set_flow
 from bot.handlers.start import common_countries, private_chat_id
 from bot.services.errors import StorageUnavailable
 from bot.views import common as views
@@ -28,9 +29,6 @@ from bot.views.reminders import render_timezone_moves
 from bot.views.safety import emergency_number_line
 
 log = logging.getLogger(__name__)
-
-FLOW_COUNTRY = "country"
-FLOW_TIMEZONE = "timezone"
 
 
 def _time_text(zone: str, context: ClotContext) -> str:
@@ -170,6 +168,20 @@ async def timezone_command(update: Update, context: ClotContext) -> None:
     await handle_timezone_text(message, user.id, " ".join(args), context)
 
 
+async def _country_step(
+    message: Message, user_id: int, state: FlowState, text: str, context: ClotContext
+) -> None:
+    """Take the typed country after the 'Change country' button (the step ends with it)."""
+    await handle_country_text(message, user_id, text, context)
+
+
+async def _timezone_step(
+    message: Message, user_id: int, state: FlowState, text: str, context: ClotContext
+) -> None:
+    """Take the typed time zone after the 'Change time zone' button (the step ends with it)."""
+    await handle_timezone_text(message, user_id, text, context)
+
+
 async def location(update: Update, context: ClotContext) -> None:
     """Set the time zone from a shared location (looked up offline)."""
     message, user = update.effective_message, update.effective_user
@@ -186,7 +198,7 @@ async def _answer(query: CallbackQuery, text: str | None = None) -> None:
     await query.answer(text)
 
 
-async def settings_button(update: Update, context: ClotContext) -> None:  # noqa: PLR0912 - one branch per button
+async def settings_button(update: Update, context: ClotContext) -> None:
     """Handle the settings and onboarding buttons (set:...)."""
     query, user = update.callback_query, update.effective_user
     if query is None or user is None:
@@ -227,8 +239,7 @@ async def settings_button(update: Update, context: ClotContext) -> None:  # noqa
         await message.reply_text(views.render_skipped_onboarding(), parse_mode=ParseMode.HTML)
     elif action == "country":
         await _answer(query)
-        if context.user_data is not None:
-            context.user_data["flow"] = FLOW_COUNTRY
+        set_flow(context, FlowState(FlowKind.COUNTRY))
         await message.reply_text(
             views.render_country_usage(),
             parse_mode=ParseMode.HTML,
@@ -236,8 +247,7 @@ async def settings_button(update: Update, context: ClotContext) -> None:  # noqa
         )
     elif action == "zone":
         await _answer(query)
-        if context.user_data is not None:
-            context.user_data["flow"] = FLOW_TIMEZONE
+        set_flow(context, FlowState(FlowKind.TIMEZONE))
         await message.reply_text(
             views.render_timezone_usage(), parse_mode=ParseMode.HTML, reply_markup=views.location_keyboard()
         )
@@ -254,4 +264,6 @@ def register(app: ClotApplication) -> set[str]:
     app.add_handler(CommandHandler("timezone", timezone_command, filters=private))
     app.add_handler(MessageHandler(filters.LOCATION & filters.ChatType.PRIVATE, location))
     app.add_handler(CallbackQueryHandler(settings_button, pattern=r"^set:"))
+    register_steps(app, (FlowKind.COUNTRY,), _country_step)
+    register_steps(app, (FlowKind.TIMEZONE,), _timezone_step)
     return {"settings", "country", "timezone"}

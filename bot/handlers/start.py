@@ -9,7 +9,8 @@ from telegram.constants import ChatType, ParseMode
 from telegram.ext import CommandHandler
 
 from bot.domain.countries import Country, country
-from bot.handlers.common import ClotApplication, ClotContext, clear_flow
+from bot.handlers.common import ClotApplication, ClotContext
+from bot.handlers.flowstate import clear_flow_state
 from bot.services.errors import StorageUnavailable
 from bot.views import common as views
 
@@ -36,7 +37,7 @@ async def start(update: Update, context: ClotContext) -> None:
     message, user = update.effective_message, update.effective_user
     if message is None or user is None:
         return
-    clear_flow(context)
+    clear_flow_state(context)
     profile = None
     created = True
     try:
@@ -81,7 +82,7 @@ async def cancel(update: Update, context: ClotContext) -> None:
     """Leave any guided flow (symptom check, reminder set-up, settings prompt)."""
     if update.effective_message is None:
         return
-    had_flow = clear_flow(context)
+    had_flow = clear_flow_state(context)
     await update.effective_message.reply_text(
         views.render_cancelled(had_flow), parse_mode=ParseMode.HTML, reply_markup=ReplyKeyboardRemove()
     )

@@ -353,6 +353,14 @@ def render_storage_unavailable() -> str:
     )
 
 
+def render_flow_dropped() -> str:
+    """Say that a half-finished step kept from before could not be read and was ended."""
+    return (
+        "I couldn't pick up the step you were in the middle of, so I've ended it. "
+        "Nothing from it was saved. Please start again with the command (for example /addmed)."
+    )
+
+
 def render_stale_button() -> str:
     """Answer a button from an old or unknown message (callback answers are plain text)."""
     return "That button has expired."
