@@ -338,6 +338,13 @@ def _frequency(head: list[str]) -> tuple[list[str], int] | None:
     return None
 
 
+def times_per_day(text: str) -> int | None:
+    """Return how many times a day ``text`` says ("twice a day" -> 2) when that is all it says."""
+    # _frequency reads a phrase after a medicine name; a placeholder name stands in for it here.
+    found = _frequency(["-", *_tokens([text])])
+    return found[1] if found is not None and found[0] == ["-"] else None
+
+
 def _split_name_dose(head: list[str]) -> tuple[str, str | None]:
     """Return the name (words before the first one starting with a digit) and the dose (the rest)."""
     for word in head:

@@ -28,6 +28,7 @@ from bot.domain.commands import (
     TimesNeeded,
     parse_addmed,
     parse_stockings,
+    times_per_day,
 )
 from bot.domain.reminders import ReminderKind
 from bot.handlers.common import SERVICES_KEY, ClotApplication, ClotContext, command_args
@@ -327,6 +328,13 @@ async def _flow_text(
         await _got_dose(message, context, state, dose)
     elif kind in (FlowKind.REM_TIMES, FlowKind.REM_CHANGE_TIMES):
         times = parse_times_text(text)
+        per_day = times_per_day(text) if kind is FlowKind.REM_TIMES else None
+        if isinstance(times, ParseError) and per_day is not None and state.name is not None:
+            # "twice a day" says how often, not when: ask which times, with the common pairs.
+            await _ask_which_times(
+                message, context, TimesNeeded(name=state.name, dose=state.dose, per_day=per_day)
+            )
+            return
         if isinstance(times, ParseError):
             set_flow(context, state)
             # "twice a day" and the like: offer the common times again as buttons.

@@ -389,6 +389,20 @@ async def test_twice_a_day_asks_which_times_with_the_usual_pairs(bot: BotHarness
     assert "07:00 and 19:00" in added.plain_text
 
 
+async def test_twice_a_day_typed_in_the_guided_steps_asks_which_times(bot: BotHarness) -> None:
+    await berlin_user(bot)
+    await bot.send(1, "/addmed")
+    await bot.send(1, "rivaroxaban")
+    await bot.send(1, "20 mg")
+    (question,) = await bot.send(1, "twice a day")
+    labels = [text for row in question.buttons for text, _ in row]
+    assert labels[:3] == ["08:00 and 20:00", "07:00 and 19:00", "09:00 and 21:00"]
+    (end,) = await bot.press(1, question, "09:00 and 21:00")
+    (added,) = await bot.press(1, end, "No end date")
+    assert "rivaroxaban 20 mg" in added.plain_text
+    assert "09:00 and 21:00" in added.plain_text
+
+
 async def test_a_sentence_is_not_taken_as_a_medicine_name(bot: BotHarness) -> None:
     await berlin_user(bot)
     await bot.send(1, "/addmed")

@@ -20,6 +20,7 @@ from bot.domain.commands import (
     parse_addmed,
     parse_stockings,
     parse_time_of_day,
+    times_per_day,
 )
 
 TODAY = date(2026, 3, 1)
@@ -443,6 +444,14 @@ def test_how_often_without_when_asks_which_times(text: str, per_day: int) -> Non
     assert isinstance(result, TimesNeeded)
     assert result.per_day == per_day
     assert result.name == text.split(maxsplit=1)[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "per_day"),
+    [("twice a day", 2), ("Once daily", 1), ("bd", 2), ("08:00", None), ("apixaban twice a day", None)],
+)
+def test_a_bare_frequency_typed_in_a_step_is_read(text: str, per_day: int | None) -> None:
+    assert times_per_day(text) == per_day
 
 
 @pytest.mark.parametrize(
