@@ -78,8 +78,10 @@ STOCKINGS_ON_CHOICES: Final = (time(6, 30), time(7, 0), time(7, 30), time(8, 0))
 STOCKINGS_OFF_CHOICES: Final = (time(20, 0), time(21, 0), time(22, 0), time(23, 0))
 MAX_SUMMARY_ITEMS: Final = 20
 
+# SAFETY.md rule 5: a few regimens do allow a catch-up dose, so the leaflet or a pharmacist decides.
 MISSED_DOSE_ADVICE: Final = (
-    "Do not take two doses to make up for it; follow the leaflet or ask a pharmacist or doctor."
+    "Follow the leaflet or ask a pharmacist or doctor. Don't take two doses to make up for it unless "
+    "the leaflet or a pharmacist says so."
 )
 
 # ---------------------------------------------------------------------- small formatting helpers

@@ -16,6 +16,7 @@ from bot.domain.clock import FixedClock
 from bot.domain.reminders import OccurrenceStatus
 from bot.jobs import run_tick
 from bot.services.container import Services
+from bot.views.reminders import MISSED_DOSE_ADVICE
 from tests.fakes.harness import BotHarness, running_bot
 from tests.fakes.telegram import BotMessage
 
@@ -208,7 +209,7 @@ async def test_skip_and_snooze(bot: BotHarness, clock: FixedClock) -> None:
     await bot.press(1, again, "⏭ Skip")
     skipped = current(bot, again)
     assert "⏭ Skipped" in skipped.plain_text
-    assert "do not take two doses to make up for it" in skipped.plain_text
+    assert MISSED_DOSE_ADVICE.lower() in skipped.plain_text.lower()
     await bot.press_data(1, again, again.button_data("✅ Taken"))
     assert last_answer(bot)["text"] == "Recorded."  # the user's word: taken after all
     assert (await statuses(bot))[0] == OccurrenceStatus.TAKEN
@@ -221,10 +222,8 @@ async def test_missed_dose_message_uses_the_safe_wording(bot: BotHarness, clock:
         await tick_at(bot, clock, AT_0800 + timedelta(minutes=minutes))
     (missed,) = await tick_at(bot, clock, AT_0800 + timedelta(hours=4))
     assert "marked as missed" in missed.plain_text
-    assert (
-        "Do not take two doses to make up for it; follow the leaflet or ask a pharmacist or doctor."
-        in missed.plain_text
-    )
+    assert MISSED_DOSE_ADVICE in missed.plain_text
+    assert "unless the leaflet or a pharmacist says so" in missed.plain_text  # SAFETY.md rule 5
     assert [label for row in missed.buttons for label, _ in row] == ["✅ I took it"]
 
 

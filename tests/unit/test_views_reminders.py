@@ -37,7 +37,7 @@ from tests.fakes.telegram_html import parse_html
 
 BERLIN = "Europe/Berlin"
 DUE = datetime(2026, 11, 27, 7, 0, tzinfo=UTC)
-SAFE_MISSED = "do not take two doses to make up for it; follow the leaflet or ask a pharmacist or doctor"
+SAFE_MISSED = views.MISSED_DOSE_ADVICE.lower()
 # Wording that would give a dose, a catch-up dose or tell someone to stop: never in any view.
 FORBIDDEN = ("double dose", "catch up", "catch-up", "stop taking", "take two doses", "extra dose")
 
