@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakes.telegram import FakeBotAPI, FakeTelegramServer
+from tests.fakes.telegram import BotMessage, FakeBotAPI, FakeTelegramServer
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -93,6 +93,20 @@ class BotProcess:
     def logs(self) -> str:
         """Return everything the process(es) logged so far."""
         return self.log_path.read_text(encoding="utf-8", errors="replace") if self.log_path.exists() else ""
+
+
+def say(bot: BotProcess, user: int, text: str, expect: int = 1) -> list[BotMessage]:
+    """Send ``text`` as ``user`` and return the ``expect`` replies that follow."""
+    before = len(bot.api.messages(user))
+    bot.api.user_sends(user, text)
+    return bot.api.wait_for_messages(user, before + expect, timeout=15)[before:]
+
+
+def press(bot: BotProcess, user: int, message: BotMessage, label: str, expect: int = 1) -> list[BotMessage]:
+    """Press the button labelled ``label`` as ``user`` and return the ``expect`` replies that follow."""
+    before = len(bot.api.messages(user))
+    bot.api.user_presses(user, message.message_id, message.button_data(label))
+    return bot.api.wait_for_messages(user, before + expect, timeout=15)[before:]
 
 
 @pytest.fixture

@@ -5,25 +5,14 @@ from __future__ import annotations
 import pytest
 
 from tests.e2e.conftest import BotProcess
-from tests.fakes.telegram import BotMessage
+from tests.e2e.conftest import press as _press
+from tests.e2e.conftest import say as _say
 
 pytestmark = pytest.mark.e2e
 
 SIREN = "🚨"
 WARNING = "⚠️"
 NET = "Is this happening to you now?"
-
-
-def _say(bot: BotProcess, user: int, text: str, expect: int = 1) -> list[BotMessage]:
-    before = len(bot.api.messages(user))
-    bot.api.user_sends(user, text)
-    return bot.api.wait_for_messages(user, before + expect, timeout=15)[before:]
-
-
-def _press(bot: BotProcess, user: int, message: BotMessage, label: str, expect: int = 1) -> list[BotMessage]:
-    before = len(bot.api.messages(user))
-    bot.api.user_presses(user, message.message_id, message.button_data(label))
-    return bot.api.wait_for_messages(user, before + expect, timeout=15)[before:]
 
 
 @pytest.mark.parametrize(
